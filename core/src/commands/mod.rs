@@ -1,0 +1,326 @@
+//! The command table: every command's name, arity, flags, key positions, how it spans shards,
+//! and the function that runs it.
+//!
+//! The table is data, as Redis's `commands/*.json`: routing, transactions, COMMAND INFO and
+//! COMMAND GETKEYS all read it, and no command routes itself. Each family file
+//! (`strings.rs`, `keys.rs`...) lists its commands in a `COMMANDS` array.
+
+pub mod keys;
+pub mod server;
+pub mod strings;
+
+use std::sync::OnceLock;
+
+use hashbrown::HashMap;
+
+use crate::config::Config;
+use crate::keyspace::{Db, Keyspace};
+use crate::protocol::{Args, Reply};
+
+/// Command flags, as COMMAND INFO names them.
+pub mod flags {
+    /// Changes data.
+    pub const WRITE: u32 = 1;
+    /// Only reads data.
+    pub const READONLY: u32 = 1 << 1;
+    /// May allocate memory (refused under OOM once `maxmemory` exists).
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// O(1) or O(log n).
+    pub const FAST: u32 = 1 << 4;
+    /// Allowed before AUTH.
+    pub const NO_AUTH: u32 = 1 << 5;
+    /// Allowed while loading data.
+    pub const LOADING: u32 = 1 << 6;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 7;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 8;
+    /// Not queued by MULTI: runs at once (EXEC, DISCARD, MULTI, WATCH...).
+    pub const NO_MULTI: u32 = 1 << 9;
+    /// Reply order may vary between runs.
+    pub const RANDOM: u32 = 1 << 10;
+    /// Used between shards only; a client calling it gets "unknown command".
+    pub const INTERNAL: u32 = 1 << 11;
+    /// Allowed in the RESP2 subscribe context.
+    pub const PUBSUB: u32 = 1 << 12;
+
+    /// Flag names in COMMAND INFO's order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (NO_AUTH, "no_auth"),
+        (FAST, "fast"),
+    ];
+}
+
+/// Where a command's keys are in its arguments, as Redis's legacy (first, last, step) triple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySpec {
+    /// The command takes no key.
+    None,
+    /// Keys at `first`, `first+step`... up to `last` (negative: counted from the end).
+    Range {
+        /// Index of the first key.
+        first: usize,
+        /// Index of the last key; -1 is the last argument.
+        last: isize,
+        /// Distance between keys.
+        step: usize,
+    },
+}
+
+impl KeySpec {
+    /// The indexes of the keys in a call with `argc` arguments.
+    pub fn key_indexes(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let (first, last, step) = match *self {
+            KeySpec::None => (1, 0, 1),
+            KeySpec::Range { first, last, step } => {
+                let last = if last < 0 { argc as isize + last } else { last };
+                (first, last.min(argc as isize - 1), step)
+            }
+        };
+        let last = if last < first as isize { None } else { Some(last as usize) };
+        (first..=last.unwrap_or(0)).step_by(step.max(1)).filter(move |_| last.is_some())
+    }
+
+    /// The triple COMMAND INFO reports.
+    pub fn legacy(&self) -> (i64, i64, i64) {
+        match *self {
+            KeySpec::None => (0, 0, 0),
+            KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
+        }
+    }
+}
+
+/// How a command whose keys may sit on several shards is split and its replies joined.
+///
+/// The transaction mechanism in `tessera-io` reads this: it locks the keys on every shard, runs
+/// the per-shard parts (each an ordinary call of the same handler over that shard's keys), and
+/// joins the replies as this says. Keyless commands that concern every shard say so here too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// One key, or keys that must share a shard: runs where its first key lives (or locally).
+    Single,
+    /// Each shard counts over its keys; the counts are added (DEL, EXISTS, UNLINK, TOUCH).
+    SumInts,
+    /// Each shard answers an array for its keys; the elements return to the keys' positions (MGET).
+    Gather,
+    /// Key/value pairs: each shard sets its pairs; the reply is OK (MSET).
+    Pairs,
+    /// MSETNX: set every pair only if no key exists.
+    PairsIfNoneExist,
+    /// RENAME (`nx`: RENAMENX): take the source's value on its shard, store it on the target's.
+    Rename {
+        /// Only when the target does not exist.
+        nx: bool,
+    },
+    /// COPY: read the source on its shard, store a copy on the target's.
+    Copy,
+    /// Runs on every shard; integer replies are added (DBSIZE).
+    AllSum,
+    /// Runs on every shard; the first shard's reply is the reply (FLUSHALL, SWAPDB).
+    AllFirst,
+    /// Runs on every shard; array replies are concatenated (KEYS).
+    AllConcat,
+    /// Runs on every shard; the first non-null reply, starting from a random shard (RANDOMKEY).
+    AllAny,
+    /// SCAN: the cursor names the shard; runs there and moves on to the next shard.
+    Scan,
+}
+
+/// Commands that need the connection or the whole node, run by `tessera-io` itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeCmd {
+    /// PING.
+    Ping,
+    /// ECHO.
+    Echo,
+    /// HELLO.
+    Hello,
+    /// AUTH.
+    Auth,
+    /// QUIT.
+    Quit,
+    /// RESET.
+    Reset,
+    /// SELECT.
+    Select,
+    /// CLIENT.
+    Client,
+    /// INFO.
+    Info,
+    /// CONFIG.
+    Config,
+    /// COMMAND.
+    Command,
+    /// TIME.
+    Time,
+    /// SHUTDOWN.
+    Shutdown,
+    /// DEBUG.
+    Debug,
+    /// MULTI.
+    Multi,
+    /// EXEC.
+    Exec,
+    /// DISCARD.
+    Discard,
+    /// WATCH.
+    Watch,
+    /// UNWATCH.
+    Unwatch,
+    /// LASTSAVE.
+    Lastsave,
+    /// SAVE / BGSAVE (not yet persistent: answers as a server with nothing to save).
+    Save,
+}
+
+/// A handler that runs on the shard owning the keys, over that shard's data.
+pub type ShardFn = fn(&mut Ctx<'_>, &Args<'_>, &mut Reply<'_>);
+
+/// How a command runs.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// On the shard that owns its keys.
+    Shard(ShardFn),
+    /// By the node, with the connection's state at hand.
+    Node(NodeCmd),
+}
+
+/// One row of the command table.
+pub struct Command {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis's arity: positive is exact, negative is a minimum (the name counts).
+    pub arity: i32,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// Where the keys are.
+    pub keys: KeySpec,
+    /// How it spans shards.
+    pub span: Span,
+    /// What runs it.
+    pub run: Run,
+    /// COMMAND DOCS's group (`string`, `generic`, `server`, `connection`, `transactions`).
+    pub group: &'static str,
+    /// COMMAND DOCS's one-line summary.
+    pub summary: &'static str,
+}
+
+impl Command {
+    /// True when `flag` is set.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// True when `argc` arguments (the name included) satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        if self.arity >= 0 {
+            argc == self.arity as usize
+        } else {
+            argc >= (-self.arity) as usize
+        }
+    }
+}
+
+/// Builds a table row (keeps the family files short).
+pub const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: KeySpec,
+    span: Span,
+    run: Run,
+    group: &'static str,
+    summary: &'static str,
+) -> Command {
+    Command { name, arity, flags, keys, span, run, group, summary }
+}
+
+/// Keys at `first..=last` every `step` (a shorthand for [`KeySpec::Range`]).
+pub const fn keys(first: usize, last: isize, step: usize) -> KeySpec {
+    KeySpec::Range { first, last, step }
+}
+
+/// Where a shard handler runs: the shard's keyspace, the selected database, the time.
+pub struct Ctx<'a> {
+    /// The shard's data.
+    pub ks: &'a mut Keyspace,
+    /// SELECT's index for this call.
+    pub db: usize,
+    /// The time of the call, Unix milliseconds (the same for the whole call, as in Redis).
+    pub now_ms: u64,
+    /// The shard's copy of the configuration.
+    pub config: &'a Config,
+    /// A random number for this call (RANDOMKEY, SPOP...).
+    pub rand: u64,
+    /// This shard's index and the number of shards.
+    pub shard: (usize, usize),
+}
+
+impl Ctx<'_> {
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.ks.dbs[self.db]
+    }
+}
+
+/// Every command, in one list.
+pub fn all() -> impl Iterator<Item = &'static Command> {
+    strings::COMMANDS.iter().chain(keys::COMMANDS.iter()).chain(server::COMMANDS.iter())
+}
+
+fn index() -> &'static HashMap<&'static str, &'static Command> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+    INDEX.get_or_init(|| all().map(|c| (c.name, c)).collect())
+}
+
+/// Finds a command by name, ignoring case. Internal commands are found too; the caller refuses
+/// them from clients.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    index().get(lower).copied()
+}
+
+/// Number of commands clients can call (COMMAND COUNT).
+pub fn public_count() -> usize {
+    all().filter(|c| !c.has(flags::INTERNAL)).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_lowercase() {
+        let mut seen = std::collections::HashSet::new();
+        for c in all() {
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+        }
+        assert!(lookup(b"GeT").is_some());
+    }
+
+    #[test]
+    fn key_indexes_follow_specs() {
+        let mset = keys(1, -1, 2);
+        assert_eq!(mset.key_indexes(5).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(KeySpec::None.key_indexes(3).count(), 0);
+        assert_eq!(keys(1, 1, 1).key_indexes(3).collect::<Vec<_>>(), vec![1]);
+    }
+}

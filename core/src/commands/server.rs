@@ -1,0 +1,35 @@
+//! Connection and server commands. They run in `tessera-io`, which holds the connection and the
+//! node; this table gives them their arity, flags and documentation like every other command.
+
+use super::flags::*;
+use super::{cmd, Command, KeySpec, NodeCmd, Run, Span};
+
+const fn node(name: &'static str, arity: i32, flags: u32, which: NodeCmd, group: &'static str, summary: &'static str) -> Command {
+    cmd(name, arity, flags, KeySpec::None, Span::Single, Run::Node(which), group, summary)
+}
+
+/// The connection, server and transaction commands.
+pub static COMMANDS: &[Command] = &[
+    node("ping", -1, FAST, NodeCmd::Ping, "connection", "Returns the server's liveliness response."),
+    node("echo", 2, FAST, NodeCmd::Echo, "connection", "Returns the given string."),
+    node("hello", -1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Hello, "connection", "Handshakes with the Redis server."),
+    node("auth", -2, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Auth, "connection", "Authenticates the connection."),
+    node("quit", -1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Quit, "connection", "Closes the connection."),
+    node("reset", 1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Reset, "connection", "Resets the connection."),
+    node("select", 2, FAST | LOADING | STALE, NodeCmd::Select, "connection", "Changes the selected database."),
+    node("client", -2, ADMIN | NOSCRIPT | LOADING | STALE, NodeCmd::Client, "connection", "A container for client connection commands."),
+    node("info", -1, LOADING | STALE, NodeCmd::Info, "server", "Returns information and statistics about the server."),
+    node("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, NodeCmd::Config, "server", "A container for server configuration commands."),
+    node("command", -1, LOADING | STALE, NodeCmd::Command, "server", "Returns detailed information about all commands."),
+    node("time", 1, FAST | LOADING | STALE, NodeCmd::Time, "server", "Returns the server time."),
+    node("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Shutdown, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
+    node("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NodeCmd::Debug, "server", "A container for debugging commands."),
+    node("lastsave", 1, FAST | LOADING | STALE, NodeCmd::Lastsave, "server", "Returns the Unix timestamp of the last successful save to disk."),
+    node("save", 1, ADMIN | NOSCRIPT, NodeCmd::Save, "server", "Synchronously saves the database(s) to disk."),
+    node("bgsave", -1, ADMIN | NOSCRIPT, NodeCmd::Save, "server", "Asynchronously saves the database(s) to disk."),
+    node("multi", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Multi, "transactions", "Starts a transaction."),
+    node("exec", 1, NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Exec, "transactions", "Executes all commands in a transaction."),
+    node("discard", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Discard, "transactions", "Discards a transaction."),
+    node("watch", -2, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Watch, "transactions", "Monitors changes to keys to determine the execution of a transaction."),
+    node("unwatch", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Unwatch, "transactions", "Forgets about watched keys of a transaction."),
+];

@@ -1,0 +1,315 @@
+//! The configuration: redis.conf's directive names, values and units, for the config file, the
+//! command line and CONFIG GET/SET.
+//!
+//! Every directive is one row of [`DIRECTIVES`]: its name, how to read it, how to show it and
+//! whether CONFIG SET may change it while the server runs. The file parser, the `--name value`
+//! arguments and CONFIG all go through that one table, so they can never disagree.
+
+use crate::keyspace::glob_match;
+
+/// The whole configuration of a node. Each shard keeps a copy; CONFIG SET updates them all.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// TCP port (`port`).
+    pub port: u16,
+    /// Addresses to listen on (`bind`).
+    pub bind: Vec<String>,
+    /// Password of the default user (`requirepass`); empty when none.
+    pub requirepass: String,
+    /// Most clients connected at once (`maxclients`).
+    pub maxclients: u64,
+    /// Seconds of idleness after which a client is closed; 0 never (`timeout`).
+    pub timeout: u64,
+    /// Number of databases (`databases`).
+    pub databases: usize,
+    /// `debug`, `verbose`, `notice` or `warning` (`loglevel`).
+    pub loglevel: String,
+    /// Log file; empty for standard output (`logfile`).
+    pub logfile: String,
+    /// Working directory for files (`dir`).
+    pub dir: String,
+    /// Largest bulk string a client may send (`proto-max-bulk-len`).
+    pub proto_max_bulk_len: u64,
+    /// Largest unparsed input a client may accumulate (`client-query-buffer-limit`).
+    pub client_query_buffer_limit: u64,
+    /// `no`, `yes` or `local` (`enable-debug-command`).
+    pub enable_debug_command: String,
+    /// Shards, one per core; 0 for every core the process may use (`threads`, Tessera's own).
+    pub threads: usize,
+    /// Background tasks per second: expiry cycle, client timeouts (`hz`).
+    pub hz: u64,
+    /// Directives accepted for compatibility whose values are only remembered.
+    pub inert: Vec<(&'static str, String)>,
+    /// Name of the config file the server was started with, for CONFIG REWRITE.
+    pub config_file: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 6379,
+            bind: vec!["127.0.0.1".into()],
+            requirepass: String::new(),
+            maxclients: 10000,
+            timeout: 0,
+            databases: 16,
+            loglevel: "notice".into(),
+            logfile: String::new(),
+            dir: ".".into(),
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            enable_debug_command: "no".into(),
+            threads: 0,
+            hz: 10,
+            inert: INERT.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            config_file: None,
+        }
+    }
+}
+
+/// Directives Tessera accepts and reports but that do not change its behaviour (yet): tools
+/// such as redis-benchmark read some of them.
+const INERT: &[(&str, &str)] = &[
+    ("save", "3600 1 300 100 60 10000"),
+    ("appendonly", "no"),
+    ("appendfsync", "everysec"),
+    ("dbfilename", "dump.rdb"),
+    ("daemonize", "no"),
+    ("protected-mode", "yes"),
+    ("tcp-backlog", "511"),
+    ("tcp-keepalive", "300"),
+    ("maxmemory", "0"),
+    ("maxmemory-policy", "noeviction"),
+    ("maxmemory-samples", "5"),
+    ("supervised", "no"),
+    ("pidfile", ""),
+    ("cluster-enabled", "no"),
+    ("slowlog-log-slower-than", "10000"),
+    ("slowlog-max-len", "128"),
+    ("latency-monitor-threshold", "0"),
+    ("notify-keyspace-events", ""),
+    ("lazyfree-lazy-user-del", "no"),
+    ("lazyfree-lazy-user-flush", "no"),
+    ("io-threads", "1"),
+    ("activerehashing", "yes"),
+    ("stop-writes-on-bgsave-error", "yes"),
+    ("rdbcompression", "yes"),
+    ("rdbchecksum", "yes"),
+    ("repl-diskless-sync", "yes"),
+    ("replica-read-only", "yes"),
+    ("always-show-logo", "no"),
+    ("set-proc-title", "yes"),
+    ("unixsocket", ""),
+    ("unixsocketperm", "0"),
+    ("hash-max-listpack-entries", "128"),
+    ("hash-max-listpack-value", "64"),
+    ("zset-max-listpack-entries", "128"),
+    ("zset-max-listpack-value", "64"),
+    ("set-max-intset-entries", "512"),
+    ("list-max-listpack-size", "-2"),
+    ("list-compress-depth", "0"),
+    ("lua-time-limit", "5000"),
+    ("busy-reply-threshold", "5000"),
+    ("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("active-expire-effort", "1"),
+    ("lfu-log-factor", "10"),
+    ("lfu-decay-time", "1"),
+];
+
+type Getter = fn(&Config) -> String;
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// One configuration directive.
+pub struct Directive {
+    /// Its name in redis.conf and CONFIG.
+    pub name: &'static str,
+    /// Shows its current value as CONFIG GET does.
+    pub get: Getter,
+    /// Reads a new value, checking it.
+    pub set: Setter,
+    /// Whether CONFIG SET may change it at run time.
+    pub mutable: bool,
+}
+
+/// Reads a yes/no value.
+pub fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+/// Reads a byte count with redis.conf's units: `1k`=1000, `1kb`=1024, `m`, `mb`, `g`, `gb`.
+pub fn parse_memory(v: &str) -> Result<u64, String> {
+    let lower = v.to_ascii_lowercase();
+    let (digits, mul) = [("gb", 1u64 << 30), ("g", 1_000_000_000), ("mb", 1 << 20), ("m", 1_000_000), ("kb", 1024), ("k", 1000), ("b", 1)]
+        .iter()
+        .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|d| (d.to_string(), *mul)))
+        .unwrap_or((lower.clone(), 1));
+    let n: u64 = digits.parse().map_err(|_| "argument must be a memory value".to_string())?;
+    n.checked_mul(mul).ok_or_else(|| "argument must be a memory value".to_string())
+}
+
+fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+    v.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())
+}
+
+/// Every directive Tessera knows, in the order CONFIG GET * lists them.
+pub static DIRECTIVES: &[Directive] = &[
+    Directive { name: "port", get: |c| c.port.to_string(), set: |c, v| { c.port = parse_num(v)?; Ok(()) }, mutable: false },
+    Directive { name: "bind", get: |c| c.bind.join(" "), set: |c, v| { c.bind = v.split_whitespace().map(String::from).collect(); Ok(()) }, mutable: false },
+    Directive { name: "requirepass", get: |c| c.requirepass.clone(), set: |c, v| { c.requirepass = v.to_string(); Ok(()) }, mutable: true },
+    Directive { name: "maxclients", get: |c| c.maxclients.to_string(), set: |c, v| { c.maxclients = parse_num(v)?; Ok(()) }, mutable: true },
+    Directive { name: "timeout", get: |c| c.timeout.to_string(), set: |c, v| { c.timeout = parse_num(v)?; Ok(()) }, mutable: true },
+    Directive { name: "databases", get: |c| c.databases.to_string(), set: |c, v| {
+        let n: usize = parse_num(v)?;
+        if n == 0 || n > 1 << 20 { return Err("argument must be between 1 and 1048576 inclusive".into()); }
+        c.databases = n; Ok(())
+    }, mutable: false },
+    Directive { name: "loglevel", get: |c| c.loglevel.clone(), set: |c, v| {
+        let v = v.to_ascii_lowercase();
+        if !["debug", "verbose", "notice", "warning", "nothing"].contains(&v.as_str()) { return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()); }
+        c.loglevel = v; Ok(())
+    }, mutable: true },
+    Directive { name: "logfile", get: |c| c.logfile.clone(), set: |c, v| { c.logfile = v.to_string(); Ok(()) }, mutable: false },
+    Directive { name: "dir", get: |c| c.dir.clone(), set: |c, v| { c.dir = v.to_string(); Ok(()) }, mutable: true },
+    Directive { name: "proto-max-bulk-len", get: |c| c.proto_max_bulk_len.to_string(), set: |c, v| {
+        let n = parse_memory(v)?;
+        if n < 1024 * 1024 { return Err("argument must be a memory value at least 1mb".into()); }
+        c.proto_max_bulk_len = n; Ok(())
+    }, mutable: true },
+    Directive { name: "client-query-buffer-limit", get: |c| c.client_query_buffer_limit.to_string(), set: |c, v| {
+        let n = parse_memory(v)?;
+        if n < 1024 * 1024 { return Err("argument must be a memory value at least 1mb".into()); }
+        c.client_query_buffer_limit = n; Ok(())
+    }, mutable: true },
+    Directive { name: "enable-debug-command", get: |c| c.enable_debug_command.clone(), set: |c, v| {
+        let v = v.to_ascii_lowercase();
+        if !["yes", "no", "local"].contains(&v.as_str()) { return Err("argument(s) must be one of the following: no, yes, local".into()); }
+        c.enable_debug_command = v; Ok(())
+    }, mutable: false },
+    Directive { name: "threads", get: |c| c.threads.to_string(), set: |c, v| { c.threads = parse_num(v)?; Ok(()) }, mutable: false },
+    Directive { name: "hz", get: |c| c.hz.to_string(), set: |c, v| { c.hz = parse_num::<u64>(v)?.clamp(1, 500); Ok(()) }, mutable: true },
+];
+
+impl Config {
+    fn directive(name: &str) -> Option<&'static Directive> {
+        DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Sets a directive as the config file or command line does (immutable ones included).
+    pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
+        if let Some(d) = Self::directive(name) {
+            return (d.set)(self, value);
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(slot) = self.inert.iter_mut().find(|(k, _)| *k == lower) {
+            slot.1 = value.to_string();
+            return Ok(());
+        }
+        Err(format!("Bad directive or wrong number of arguments"))
+    }
+
+    /// Sets a directive as CONFIG SET does: immutable ones are refused with Redis's words.
+    pub fn config_set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        if let Some(d) = Self::directive(name) {
+            if !d.mutable {
+                return Err(format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", d.name));
+            }
+            return (d.set)(self, value)
+                .map_err(|e| format!("ERR CONFIG SET failed (possibly related to argument '{}') - {e}", d.name));
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(slot) = self.inert.iter_mut().find(|(k, _)| *k == lower) {
+            slot.1 = value.to_string();
+            return Ok(());
+        }
+        Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"))
+    }
+
+    /// The directives matching a CONFIG GET glob, with their values.
+    pub fn config_get(&self, pattern: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for d in DIRECTIVES {
+            if glob_match(pattern.as_bytes(), d.name.as_bytes(), true) {
+                out.push((d.name.to_string(), (d.get)(self)));
+            }
+        }
+        for (k, v) in &self.inert {
+            if glob_match(pattern.as_bytes(), k.as_bytes(), true) {
+                out.push((k.to_string(), v.clone()));
+            }
+        }
+        out
+    }
+
+    /// Reads a config file's text: `directive value...` lines, `#` comments, quoted values.
+    /// An unknown directive or bad value is an error naming the line, as Redis reports it.
+    pub fn load_str(&mut self, text: &str) -> Result<(), String> {
+        for (n, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let mut spans = Vec::new();
+            let mut out = Vec::new();
+            if !crate::protocol::reader::split_args(trimmed.as_bytes(), &mut spans, &mut out) || spans.is_empty() {
+                return Err(format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\nUnbalanced quotes in configuration line", n + 1));
+            }
+            let words: Vec<String> = spans.iter().map(|s| String::from_utf8_lossy(&out[s.clone()]).into_owned()).collect();
+            let value = words[1..].join(" ");
+            if words.len() < 2 && !words[0].eq_ignore_ascii_case("save") {
+                return Err(format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\nwrong number of arguments", n + 1));
+            }
+            self.apply(&words[0], &value).map_err(|e| format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\n{e}", n + 1))?;
+        }
+        Ok(())
+    }
+
+    /// The text CONFIG REWRITE writes: every directive with its current value.
+    pub fn render(&self) -> String {
+        let mut out = String::from("# Written by Tessera's CONFIG REWRITE\n");
+        for (k, v) in self.config_get("*") {
+            if v.is_empty() {
+                out.push_str(&format!("{k} \"\"\n"));
+            } else if v.contains(' ') && k != "bind" && k != "save" && k != "client-output-buffer-limit" {
+                out.push_str(&format!("{k} \"{v}\"\n"));
+            } else {
+                out.push_str(&format!("{k} {v}\n"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_config_file() {
+        let mut c = Config::default();
+        c.load_str("# comment\nport 7000\nbind 127.0.0.1 ::1\nrequirepass \"sec ret\"\nmaxclients 5\n").unwrap();
+        assert_eq!(c.port, 7000);
+        assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
+        assert_eq!(c.requirepass, "sec ret");
+        let err = c.load_str("port 1\nnot-a-directive 3\n").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("1kb"), Ok(1024));
+        assert_eq!(parse_memory("2MB"), Ok(2 << 20));
+        assert_eq!(parse_memory("3g"), Ok(3_000_000_000));
+    }
+
+    #[test]
+    fn config_get_globs() {
+        let c = Config::default();
+        let got = c.config_get("maxmemory*");
+        assert!(got.iter().any(|(k, _)| k == "maxmemory-policy"));
+        assert!(c.config_get("port").len() == 1);
+    }
+}

@@ -1,0 +1,271 @@
+//! One logical database (SELECT's index) of one shard: its keys, their expiry, their watchers.
+
+use hashbrown::HashMap;
+
+use super::table::{SegTable, Slot};
+use super::value::Value;
+
+/// What the table stores for a key besides the key itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds; 0 when the key does not expire.
+    pub expire_at: u64,
+    /// Last access, in seconds of the shard's LRU clock (OBJECT IDLETIME).
+    pub access: u32,
+}
+
+impl Entry {
+    /// A fresh entry without expiry.
+    pub fn new(value: Value) -> Entry {
+        Entry { value, expire_at: 0, access: 0 }
+    }
+
+    /// True when the key's time has passed at `now_ms`.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.expire_at != 0 && self.expire_at <= now_ms
+    }
+}
+
+/// A token naming one WATCH of one client, unique in the node.
+pub type WatcherId = u64;
+
+/// One database of a shard.
+#[derive(Default)]
+pub struct Db {
+    table: SegTable<Entry>,
+    volatile: usize,
+    watched: HashMap<Box<[u8]>, Vec<WatcherId>>,
+    /// Watchers whose keys changed since they started watching (EXEC must fail for them).
+    pub dirty_watchers: hashbrown::HashSet<WatcherId>,
+    /// Where the expiry sweep resumes (a segment index).
+    sweep_segment: usize,
+    /// Keys removed because their time passed (INFO's expired_keys).
+    pub expired_keys: u64,
+}
+
+impl Db {
+    /// Number of keys, including expired ones not yet removed (as DBSIZE counts in Redis).
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when the database holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Number of keys with an expiry (INFO keyspace's `expires`).
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    /// The table itself, for walks (SCAN, KEYS, snapshots).
+    pub fn table(&self) -> &SegTable<Entry> {
+        &self.table
+    }
+
+    /// Looks a key up for reading; an expired key is removed and reads as absent.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.get_mut_quiet(key, now_ms).map(|e| &*e)
+    }
+
+    /// Looks a key up without removing it when expired (it reads as absent all the same).
+    pub fn peek(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.table.get(key).map(|s| &s.value).filter(|e| !e.is_expired(now_ms))
+    }
+
+    /// Looks a key up to change it: watchers of the key are told it changed.
+    pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.signal(key);
+        self.get_mut_quiet(key, now_ms)
+    }
+
+    fn get_mut_quiet(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        let expired = self.table.get(key)?.value.is_expired(now_ms);
+        if expired {
+            self.expire_now(key);
+            return None;
+        }
+        self.table.get_mut(key).map(|s| &mut s.value)
+    }
+
+    fn expire_now(&mut self, key: &[u8]) {
+        self.signal(key);
+        if self.table.remove(key).is_some() {
+            self.volatile -= 1;
+            self.expired_keys += 1;
+        }
+    }
+
+    /// True when the key exists (and has not expired).
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Sets a key's value and expiry (0: none), replacing whatever it held.
+    pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
+        self.set_entry(key, Entry { value, expire_at, access: 0 });
+    }
+
+    /// Stores a whole entry under `key`, replacing whatever it held.
+    pub fn set_entry(&mut self, key: &[u8], entry: Entry) {
+        self.signal(key);
+        let volatile = entry.expire_at != 0;
+        if let Some(old) = self.table.insert(key, entry) {
+            if old.expire_at != 0 {
+                self.volatile -= 1;
+            }
+        }
+        if volatile {
+            self.volatile += 1;
+        }
+    }
+
+    /// Replaces a key's value, keeping its expiry when it exists and has not expired.
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
+        match self.get_mut(key, now_ms) {
+            Some(e) => e.value = value,
+            None => self.set(key, value, 0),
+        }
+    }
+
+    /// Removes a key; returns its entry when it existed (and had not expired).
+    pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        self.signal(key);
+        let entry = self.table.remove(key)?;
+        if entry.expire_at != 0 {
+            self.volatile -= 1;
+        }
+        if entry.is_expired(now_ms) {
+            self.expired_keys += 1;
+            None
+        } else {
+            Some(entry)
+        }
+    }
+
+    /// Changes a key's expiry (0 removes it). Returns false when the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: u64, now_ms: u64) -> bool {
+        let Some(e) = self.get_mut(key, now_ms) else { return false };
+        let was = e.expire_at != 0;
+        e.expire_at = expire_at;
+        match (was, expire_at != 0) {
+            (false, true) => self.volatile += 1,
+            (true, false) => self.volatile -= 1,
+            _ => {}
+        }
+        true
+    }
+
+    /// Removes every key (watchers of existing keys are told).
+    pub fn clear(&mut self) {
+        if !self.watched.is_empty() {
+            let keys: Vec<Box<[u8]>> = self.watched.keys().cloned().collect();
+            for k in keys {
+                if self.table.get(&k).is_some() {
+                    self.signal(&k);
+                }
+            }
+        }
+        self.table.clear();
+        self.volatile = 0;
+        self.sweep_segment = 0;
+    }
+
+    /// Swaps the contents of two databases; watchers stay with their database.
+    pub fn swap_contents(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.table, &mut other.table);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        self.signal_all();
+        other.signal_all();
+    }
+
+    fn signal_all(&mut self) {
+        for watchers in self.watched.values() {
+            self.dirty_watchers.extend(watchers.iter().copied());
+        }
+    }
+
+    /// Tells the watchers of `key` that it changed.
+    pub fn signal(&mut self, key: &[u8]) {
+        if self.watched.is_empty() {
+            return;
+        }
+        if let Some(w) = self.watched.get(key) {
+            self.dirty_watchers.extend(w.iter().copied());
+        }
+    }
+
+    /// Starts watching `key` for `watcher`. An already expired key counts as absent.
+    pub fn watch(&mut self, key: &[u8], watcher: WatcherId) {
+        let list = self.watched.entry(key.into()).or_default();
+        if !list.contains(&watcher) {
+            list.push(watcher);
+        }
+    }
+
+    /// Stops every watch of `watcher` in this database.
+    pub fn unwatch(&mut self, watcher: WatcherId) {
+        self.watched.retain(|_, list| {
+            list.retain(|&w| w != watcher);
+            !list.is_empty()
+        });
+        self.dirty_watchers.remove(&watcher);
+    }
+
+    /// Removes expired keys from a few segments, as Redis's active expire cycle does; returns how
+    /// many keys were removed. Stops after `budget` entries were looked at.
+    pub fn sweep_expired(&mut self, now_ms: u64, budget: usize, mut on_expire: impl FnMut(&[u8])) -> usize {
+        if self.volatile == 0 {
+            return 0;
+        }
+        let segments = self.table.segment_count();
+        let mut looked = 0;
+        let mut removed_keys: Vec<Box<[u8]>> = Vec::new();
+        let mut removed = 0;
+        for _ in 0..segments {
+            if looked >= budget {
+                break;
+            }
+            let seg = self.sweep_segment % segments;
+            self.sweep_segment = (seg + 1) % segments;
+            let watched = !self.watched.is_empty();
+            removed += self.table_retain(seg, |s: &mut Slot<Entry>| {
+                looked += 1;
+                if s.value.is_expired(now_ms) {
+                    on_expire(&s.key);
+                    if watched {
+                        removed_keys.push(s.key.clone());
+                    }
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        for k in removed_keys {
+            self.signal(&k);
+        }
+        self.volatile -= removed;
+        self.expired_keys += removed as u64;
+        removed
+    }
+
+    fn table_retain(&mut self, seg: usize, keep: impl FnMut(&mut Slot<Entry>) -> bool) -> usize {
+        self.table.retain_segment(seg, keep)
+    }
+
+    /// A random key that has not expired, from `rand`.
+    pub fn random_key(&self, rand: u64, now_ms: u64) -> Option<&[u8]> {
+        for attempt in 0..100u64 {
+            let r = rand.wrapping_add(attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let slot = self.table.random(r)?;
+            if !slot.value.is_expired(now_ms) || attempt == 99 {
+                return Some(&slot.key);
+            }
+        }
+        None
+    }
+}

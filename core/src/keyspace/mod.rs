@@ -1,0 +1,30 @@
+//! A shard's data: its databases, and the counters INFO reports about them.
+
+pub mod db;
+pub mod glob;
+pub mod table;
+pub mod value;
+
+pub use db::{Db, Entry, WatcherId};
+pub use glob::glob_match;
+pub use table::SegTable;
+pub use value::Value;
+
+/// Everything one shard stores: `databases` logical databases (SELECT's index).
+pub struct Keyspace {
+    /// The databases, indexed by SELECT's number.
+    pub dbs: Vec<Db>,
+    /// Lookups that found their key (INFO's keyspace_hits).
+    pub hits: u64,
+    /// Lookups that did not (INFO's keyspace_misses).
+    pub misses: u64,
+    /// Writes since the last save (INFO's rdb_changes_since_last_save).
+    pub dirty: u64,
+}
+
+impl Keyspace {
+    /// A keyspace of `databases` empty databases.
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace { dbs: (0..databases.max(1)).map(|_| Db::default()).collect(), hits: 0, misses: 0, dirty: 0 }
+    }
+}

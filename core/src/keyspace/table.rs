@@ -1,0 +1,303 @@
+//! A shard's hash table: a directory of bounded segments (extendible hashing, the idea of
+//! Dragonfly's Dashtable) built from hashbrown with ahash.
+//!
+//! Why segments: a single hashbrown table doubles and rehashes everything at once, a stall that
+//! grows with the shard. Here a full segment splits in two by the next bit of the hash, so the
+//! largest pause is one segment's worth of moves, whatever the size of the shard. The directory
+//! is indexed by the top bits of the hash, which makes the order of segments the order of hash
+//! values: SCAN walks keys in hash order, so its cursor (a position in hash space) stays valid
+//! while segments split under it, and a snapshot can walk segment by segment while writes go on.
+
+use hashbrown::HashTable;
+
+/// Most entries a segment holds before it splits.
+pub const SEGMENT_MAX: usize = 1792;
+
+/// Bits of the hash that SCAN cursors keep (the low bits are dropped so that a shard index can
+/// share the 64-bit cursor).
+pub const CURSOR_BITS: u32 = 54;
+
+/// An entry's key and value as stored.
+pub struct Slot<V> {
+    /// The key's bytes.
+    pub key: Box<[u8]>,
+    /// What the key holds.
+    pub value: V,
+}
+
+struct Segment<V> {
+    depth: u32,
+    table: HashTable<Slot<V>>,
+}
+
+/// The segmented table. Keys are byte strings; values are whatever the keyspace stores.
+pub struct SegTable<V> {
+    dir: Vec<u32>,
+    global_depth: u32,
+    segments: Vec<Segment<V>>,
+    len: usize,
+    hasher: ahash::RandomState,
+}
+
+impl<V> Default for SegTable<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> SegTable<V> {
+    /// An empty table with one segment.
+    pub fn new() -> Self {
+        SegTable {
+            dir: vec![0],
+            global_depth: 0,
+            segments: vec![Segment { depth: 0, table: HashTable::new() }],
+            len: 0,
+            hasher: ahash::RandomState::with_seeds(
+                0x5e55_e7a0,
+                0x7e55_e7a1,
+                0x9e37_79b9_7f4a_7c15,
+                0xc2b2_ae3d_27d4_eb4f,
+            ),
+        }
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the table holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of segments (for INFO and tests of growth).
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// The hash this table uses for `key`.
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn segment_of(&self, hash: u64) -> usize {
+        let idx = if self.global_depth == 0 { 0 } else { (hash >> (64 - self.global_depth)) as usize };
+        self.dir[idx] as usize
+    }
+
+    /// The entry for `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&Slot<V>> {
+        let h = self.hash(key);
+        self.segments[self.segment_of(h)].table.find(h, |s| &*s.key == key)
+    }
+
+    /// The entry for `key`, to change its value.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Slot<V>> {
+        let h = self.hash(key);
+        let seg = self.segment_of(h);
+        self.segments[seg].table.find_mut(h, |s| &*s.key == key)
+    }
+
+    /// Inserts or replaces `key`, returning the value it replaced.
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        let h = self.hash(key);
+        let seg = self.segment_of(h);
+        if let Some(slot) = self.segments[seg].table.find_mut(h, |s| &*s.key == key) {
+            return Some(std::mem::replace(&mut slot.value, value));
+        }
+        self.insert_new(h, key.into(), value);
+        None
+    }
+
+    /// Inserts a key known to be absent; returns its slot.
+    pub fn insert_new(&mut self, hash: u64, key: Box<[u8]>, value: V) -> &mut Slot<V> {
+        let mut seg = self.segment_of(hash);
+        if self.segments[seg].table.len() >= SEGMENT_MAX {
+            self.split(seg);
+            seg = self.segment_of(hash);
+        }
+        self.len += 1;
+        let hasher = &self.hasher;
+        self.segments[seg]
+            .table
+            .insert_unique(hash, Slot { key, value }, |s| hasher.hash_one(&*s.key))
+            .into_mut()
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let h = self.hash(key);
+        let seg = self.segment_of(h);
+        match self.segments[seg].table.find_entry(h, |s| &*s.key == key) {
+            Ok(entry) => {
+                self.len -= 1;
+                Some(entry.remove().0.value)
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn split(&mut self, seg: usize) {
+        let depth = self.segments[seg].depth;
+        if depth == self.global_depth {
+            let mut dir = Vec::with_capacity(self.dir.len() * 2);
+            for &s in &self.dir {
+                dir.push(s);
+                dir.push(s);
+            }
+            self.dir = dir;
+            self.global_depth += 1;
+        }
+        let bit = 63 - depth;
+        let old = std::mem::take(&mut self.segments[seg].table);
+        let hasher = &self.hasher;
+        let mut low = HashTable::with_capacity(old.len() / 2 + 1);
+        let mut high = HashTable::with_capacity(old.len() / 2 + 1);
+        for slot in old {
+            let h = hasher.hash_one(&*slot.key);
+            let target = if (h >> bit) & 1 == 1 { &mut high } else { &mut low };
+            target.insert_unique(h, slot, |s| hasher.hash_one(&*s.key));
+        }
+        let new_index = self.segments.len() as u32;
+        self.segments[seg] = Segment { depth: depth + 1, table: low };
+        self.segments.push(Segment { depth: depth + 1, table: high });
+        // Directory entries pointing to `seg` form one aligned run; its upper half moves.
+        let run = 1usize << (self.global_depth - depth);
+        let first = self.dir.iter().position(|&s| s as usize == seg).unwrap_or(0);
+        for d in &mut self.dir[first + run / 2..first + run] {
+            *d = new_index;
+        }
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        *self = SegTable { hasher: self.hasher.clone(), ..SegTable::new() };
+    }
+
+    /// Visits every entry.
+    pub fn iter(&self) -> impl Iterator<Item = &Slot<V>> {
+        self.segments.iter().flat_map(|s| s.table.iter())
+    }
+
+    /// Keeps only the entries of segment `seg` for which `keep` is true; for sweeps that walk
+    /// one segment at a time (expiry). Returns how many were removed.
+    pub fn retain_segment(&mut self, seg: usize, mut keep: impl FnMut(&mut Slot<V>) -> bool) -> usize {
+        let Some(segment) = self.segments.get_mut(seg) else { return 0 };
+        let before = segment.table.len();
+        segment.table.retain(|s| keep(s));
+        let removed = before - segment.table.len();
+        self.len -= removed;
+        removed
+    }
+
+    /// Visits up to about `count` keys in hash order starting at `cursor` (0 starts), calling
+    /// `visit` for each; returns the next cursor, 0 once every key was visited.
+    ///
+    /// Every key present from the first call to the last is visited at least once, however the
+    /// table grows in between, because the order is that of hash values, not of memory.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Slot<V>)) -> u64 {
+        let shift = 64 - CURSOR_BITS;
+        let limit = 1u64 << CURSOR_BITS;
+        let mut pos = cursor & (limit - 1);
+        let mut visited = 0usize;
+        let mut batch: Vec<(u64, &Slot<V>)> = Vec::new();
+        loop {
+            let h = pos << shift;
+            let seg = &self.segments[self.segment_of(h)];
+            batch.clear();
+            batch.extend(seg.table.iter().filter_map(|s| {
+                let p = self.hasher.hash_one(&*s.key) >> shift;
+                (p >= pos).then_some((p, s))
+            }));
+            batch.sort_unstable_by_key(|(p, _)| *p);
+            let mut i = 0;
+            while i < batch.len() {
+                let p = batch[i].0;
+                // Never stop between two keys of the same cursor position.
+                while i < batch.len() && batch[i].0 == p {
+                    visit(batch[i].1);
+                    visited += 1;
+                    i += 1;
+                }
+                if visited >= count && i < batch.len() {
+                    return p + 1;
+                }
+            }
+            let span_bits = 64 - seg.depth;
+            let seg_start = if seg.depth == 0 { 0 } else { (h >> span_bits) << span_bits };
+            let seg_end = seg_start as u128 + (1u128 << span_bits);
+            if seg_end >= 1u128 << 64 {
+                return 0;
+            }
+            pos = (seg_end as u64) >> shift;
+            if visited >= count {
+                return pos;
+            }
+        }
+    }
+
+    /// A key chosen at random (about uniformly), from `rand` (any random 64-bit number).
+    pub fn random(&self, rand: u64) -> Option<&Slot<V>> {
+        if self.len == 0 {
+            return None;
+        }
+        let start = (rand as usize) % self.segments.len();
+        for i in 0..self.segments.len() {
+            let seg = &self.segments[(start + i) % self.segments.len()].table;
+            if !seg.is_empty() {
+                let skip = ((rand >> 20) as usize) % seg.len();
+                return seg.iter().nth(skip);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn grows_by_splitting_segments() {
+        let mut t = SegTable::new();
+        for i in 0..20_000u32 {
+            t.insert(format!("key:{i}").as_bytes(), i);
+        }
+        assert_eq!(t.len(), 20_000);
+        assert!(t.segment_count() > 8);
+        for i in 0..20_000u32 {
+            assert_eq!(t.get(format!("key:{i}").as_bytes()).map(|s| s.value), Some(i));
+        }
+        assert_eq!(t.remove(b"key:5"), Some(5));
+        assert_eq!(t.len(), 19_999);
+    }
+
+    #[test]
+    fn scan_visits_every_key_even_while_growing() {
+        let mut t = SegTable::new();
+        for i in 0..3000u32 {
+            t.insert(format!("a:{i}").as_bytes(), i);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut extra = 0u32;
+        loop {
+            cursor = t.scan(cursor, 10, |s| {
+                seen.insert(s.key.clone());
+            });
+            for _ in 0..20 {
+                t.insert(format!("b:{extra}").as_bytes(), extra);
+                extra += 1;
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..3000u32 {
+            assert!(seen.contains(format!("a:{i}").as_bytes()), "missed a:{i}");
+        }
+    }
+}

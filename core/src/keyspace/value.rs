@@ -1,0 +1,60 @@
+//! What a key holds, and how OBJECT ENCODING names it.
+
+/// A key's value. More types arrive with their own families.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A string kept as bytes (Redis's `embstr` or `raw` encodings).
+    Str(Vec<u8>),
+    /// A string that is the decimal form of a 64-bit integer (Redis's `int` encoding).
+    Int(i64),
+}
+
+/// Longest string Redis stores as `embstr`.
+pub const EMBSTR_MAX: usize = 44;
+
+impl Value {
+    /// A string value, encoded as Redis's `tryObjectEncoding` would: integers as `int`.
+    pub fn string(bytes: &[u8]) -> Value {
+        if bytes.len() <= 20 {
+            if let Some(n) = crate::protocol::reader::parse_i64(bytes) {
+                return Value::Int(n);
+            }
+        }
+        Value::Str(bytes.to_vec())
+    }
+
+    /// The name TYPE answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) | Value::Int(_) => "string",
+        }
+    }
+
+    /// The name OBJECT ENCODING answers.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(b) if b.len() <= EMBSTR_MAX && b.capacity() == b.len() => "embstr",
+            Value::Str(_) => "raw",
+        }
+    }
+
+    /// True for either string encoding.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Int(_))
+    }
+
+    /// The string's bytes, formatting an integer into `buf` when needed. None for other types.
+    pub fn as_bytes<'a>(&'a self, buf: &'a mut itoa::Buffer) -> Option<&'a [u8]> {
+        match self {
+            Value::Str(b) => Some(b),
+            Value::Int(n) => Some(buf.format(*n).as_bytes()),
+        }
+    }
+
+    /// The string's bytes as an owned vector (for commands that change them in place).
+    pub fn to_bytes(&self) -> Option<Vec<u8>> {
+        let mut buf = itoa::Buffer::new();
+        self.as_bytes(&mut buf).map(|b| b.to_vec())
+    }
+}

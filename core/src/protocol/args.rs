@@ -1,0 +1,112 @@
+//! A borrowed view of one command's arguments, and the argument parsers every command shares.
+
+use std::ops::Range;
+
+use crate::errors;
+
+/// One command's arguments as slices of the bytes they were received in: no copy, no allocation.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    base: &'a [u8],
+    spans: &'a [Range<usize>],
+}
+
+impl<'a> Args<'a> {
+    /// Arguments found at `spans` inside `base` (what the reader produced).
+    pub fn new(base: &'a [u8], spans: &'a [Range<usize>]) -> Self {
+        Args { base, spans }
+    }
+
+    /// Number of arguments, the command name included.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True for a command with no arguments at all (an empty inline line).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Argument `i` (0 is the command name). Panics when out of range: arity is checked first.
+    pub fn get(&self, i: usize) -> &'a [u8] {
+        &self.base[self.spans[i].clone()]
+    }
+
+    /// Argument `i` when present.
+    pub fn try_get(&self, i: usize) -> Option<&'a [u8]> {
+        self.spans.get(i).map(|s| &self.base[s.clone()])
+    }
+
+    /// All arguments in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
+        self.spans.iter().map(move |s| &self.base[s.clone()])
+    }
+
+    /// True when argument `i` equals `word` ignoring ASCII case (option names).
+    pub fn is(&self, i: usize, word: &str) -> bool {
+        self.try_get(i).is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+    }
+
+    /// Argument `i` as an integer, or Redis's "not an integer" error.
+    pub fn int(&self, i: usize) -> Result<i64, &'static str> {
+        parse_int(self.get(i))
+    }
+
+    /// Argument `i` as a double, or Redis's "not a valid float" error.
+    pub fn float(&self, i: usize) -> Result<f64, &'static str> {
+        parse_float(self.get(i)).ok_or(errors::NOT_FLOAT)
+    }
+
+    /// Encodes these arguments as a RESP multibulk request (to forward them to another shard).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        encode_command(self.iter(), out);
+    }
+}
+
+/// Encodes arguments as a RESP multibulk request.
+pub fn encode_command<'b>(args: impl ExactSizeIterator<Item = &'b [u8]>, out: &mut Vec<u8>) {
+    let mut num = itoa::Buffer::new();
+    out.push(b'*');
+    out.extend_from_slice(num.format(args.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        out.push(b'$');
+        out.extend_from_slice(num.format(a.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Parses an integer argument as Redis does, or its "not an integer" error.
+pub fn parse_int(bytes: &[u8]) -> Result<i64, &'static str> {
+    crate::protocol::reader::parse_i64(bytes).ok_or(errors::NOT_INTEGER)
+}
+
+/// Parses a float argument as Redis's `strtold` use does: decimal or exponent form, `inf`,
+/// `-inf`, `+inf`; no spaces, no NaN.
+pub fn parse_float(bytes: &[u8]) -> Option<f64> {
+    if bytes.is_empty() || bytes.len() > 5000 {
+        return None;
+    }
+    let s = std::str::from_utf8(bytes).ok()?;
+    if s.starts_with(|c: char| c.is_whitespace()) || s.ends_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    let v = match lower.as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        _ => {
+            if lower.contains("inf") || lower.contains("nan") || lower.starts_with("0x") {
+                return None;
+            }
+            s.parse::<f64>().ok()?
+        }
+    };
+    if v.is_nan() {
+        None
+    } else {
+        Some(v)
+    }
+}
