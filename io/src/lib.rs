@@ -1,1 +1,175 @@
-pub fn x(){}
+//! Tessera's I/O layer: one pinned glommio executor per core, each with its own io_uring for
+//! sockets, its shard of the keyspace, and channels to every other shard.
+//!
+//! `start` builds the node: listeners (SO_REUSEPORT, one per shard and address), executors
+//! pinned to the CPUs the process may use, the mesh of channels between them, and in each one
+//! the network loop, the message handlers and the timers.
+
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod conn;
+pub mod dispatch;
+pub mod info;
+pub mod local;
+pub mod locks;
+pub mod log;
+pub mod mesh;
+pub mod net;
+pub mod ring;
+pub mod shard;
+pub mod timers;
+pub mod txn;
+pub mod watch;
+
+use std::cell::RefCell;
+use std::os::fd::{IntoRawFd, RawFd};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use glommio::channels::channel_mesh::MeshBuilder;
+use glommio::{LocalExecutorBuilder, Placement};
+use tessera_core::config::Config;
+
+use crate::mesh::Batch;
+use crate::shard::{Node, Shard};
+
+/// The CPUs this process may run on, in order (its affinity mask).
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: sched_getaffinity fills the set we pass.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } == 0;
+    if !ok {
+        return (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect();
+    }
+    (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
+}
+
+/// Creates the listening sockets: for each shard, one per bind address, all on the same port
+/// (SO_REUSEPORT lets the kernel spread connections over the shards). Port 0 picks a free port
+/// once and uses it for all. Returns the sockets per shard and the port.
+pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<RawFd>>, u16)> {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    let mut port = config.port;
+    let mut per_shard = vec![Vec::new(); shards];
+    for addr in &config.bind {
+        let addr = addr.trim_start_matches('-');
+        for fds in per_shard.iter_mut() {
+            let ip: std::net::IpAddr = addr
+                .parse()
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad bind address {addr}")))?;
+            let sa = std::net::SocketAddr::new(ip, port);
+            let sock = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
+            sock.set_reuse_address(true)?;
+            sock.set_reuse_port(true)?;
+            if sa.is_ipv6() {
+                sock.set_only_v6(true)?;
+            }
+            sock.bind(&SockAddr::from(sa))?;
+            sock.listen(511)?;
+            if port == 0 {
+                port = sock.local_addr()?.as_socket().map_or(0, |a| a.port());
+            }
+            fds.push(sock.into_raw_fd());
+        }
+    }
+    Ok((per_shard, port))
+}
+
+/// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped.
+pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    let cpus = allowed_cpus();
+    let shards = if threads == 0 { cpus.len().max(1) } else { threads };
+    let (listen, port) = listeners(&config, shards)?;
+    let node = Arc::new(Node {
+        shards,
+        clients: AtomicUsize::new(0),
+        next_client_id: AtomicU64::new(1),
+        start_ms: shard::now_ms(),
+        shutdown: AtomicBool::new(false),
+        port,
+        cpus: (0..shards).map(|i| cpus[i % cpus.len().max(1)]).collect(),
+        executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        ring_mode: std::sync::OnceLock::new(),
+        wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
+    });
+    log::notice(&format!(
+        "Tessera {} (Redis {} compatible) starting: port {port}, {shards} shard(s) on cpus {:?}, pid {}",
+        tessera_core::VERSION,
+        tessera_core::REDIS_VERSION,
+        node.cpus,
+        std::process::id()
+    ));
+    let mesh: MeshBuilder<Batch, glommio::channels::channel_mesh::Full> = MeshBuilder::full(shards, 4096);
+    let mut handles = Vec::new();
+    for (id, fds) in listen.into_iter().enumerate() {
+        let node = node.clone();
+        let config = config.clone();
+        let mesh = mesh.clone();
+        let cpu = node.cpus[id];
+        let builder = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+            .name(&format!("shard-{id}"))
+            .io_memory(1 << 20)
+            .preempt_timer(std::time::Duration::from_millis(10));
+        let handle = builder
+            .spawn(move || async move {
+                let (senders, receivers) = match mesh.join().await {
+                    Ok(pair) => pair,
+                    Err(_) => {
+                        log::warn("cannot join the shard mesh");
+                        return;
+                    }
+                };
+                let senders = Rc::new(senders);
+                let shard = Rc::new(RefCell::new(Shard::new(id, node, config)));
+                shard::install(shard.clone());
+                let mut receivers = receivers;
+                for (peer, rx) in receivers.streams() {
+                    let senders = senders.clone();
+                    glommio::spawn_local(async move {
+                        while let Some(batch) = rx.recv().await {
+                            let shard = shard::current();
+                            let mut sh = shard.borrow_mut();
+                            sh.handle_batch(peer, batch);
+                            net::flush_outbox(&mut sh, &senders);
+                        }
+                    })
+                    .detach();
+                }
+                glommio::spawn_local(timers::run()).detach();
+                net::run(shard, fds, senders).await;
+            })
+            .map_err(|e| std::io::Error::other(format!("cannot start shard {id}: {e}")))?;
+        handles.push(handle);
+    }
+    log::notice("Ready to accept connections tcp");
+    // Signals: a watcher thread turns SIGTERM/SIGINT into a shutdown of every shard.
+    {
+        let node = node.clone();
+        std::thread::spawn(move || loop {
+            if stop.load(Ordering::Acquire) {
+                log::warn("Received SIGTERM scheduling shutdown...");
+                node.shutdown.store(true, Ordering::Release);
+                for fd in node.wake_fds.iter() {
+                    let fd = fd.load(Ordering::Acquire);
+                    if fd >= 0 {
+                        let one: u64 = 1;
+                        // SAFETY: writing 8 bytes to an eventfd owned by a running shard.
+                        unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
+                    }
+                }
+                return;
+            }
+            if node.shutdown.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        });
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    log::notice("Tessera is now ready to exit, bye bye...");
+    Ok(())
+}

@@ -179,8 +179,6 @@ pub enum NodeCmd {
     Unwatch,
     /// LASTSAVE.
     Lastsave,
-    /// SAVE / BGSAVE (not yet persistent: answers as a server with nothing to save).
-    Save,
 }
 
 /// A handler that runs on the shard owning the keys, over that shard's data.

@@ -25,8 +25,6 @@ pub static COMMANDS: &[Command] = &[
     node("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Shutdown, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
     node("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NodeCmd::Debug, "server", "A container for debugging commands."),
     node("lastsave", 1, FAST | LOADING | STALE, NodeCmd::Lastsave, "server", "Returns the Unix timestamp of the last successful save to disk."),
-    node("save", 1, ADMIN | NOSCRIPT, NodeCmd::Save, "server", "Synchronously saves the database(s) to disk."),
-    node("bgsave", -1, ADMIN | NOSCRIPT, NodeCmd::Save, "server", "Asynchronously saves the database(s) to disk."),
     node("multi", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Multi, "transactions", "Starts a transaction."),
     node("exec", 1, NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Exec, "transactions", "Executes all commands in a transaction."),
     node("discard", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Discard, "transactions", "Discards a transaction."),

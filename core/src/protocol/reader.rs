@@ -19,6 +19,14 @@ pub struct ReaderLimits {
     pub max_multibulk_len: usize,
 }
 
+impl ReaderLimits {
+    /// No limit but the protocol's own: for commands one shard sends another, which were
+    /// checked when the client sent them.
+    pub fn internal() -> Self {
+        ReaderLimits { max_bulk_len: usize::MAX, max_multibulk_len: i32::MAX as usize }
+    }
+}
+
 impl Default for ReaderLimits {
     fn default() -> Self {
         ReaderLimits {

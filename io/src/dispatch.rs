@@ -1,0 +1,226 @@
+//! From a parsed command to its reply: checks (name, arity, AUTH, MULTI), then where it runs.
+//!
+//! A command whose keys all live on this shard runs inline, with no message and no allocation.
+//! One whose keys live on one other shard is one message there, its reply slot kept in order.
+//! Anything that spans shards becomes a transaction (`txn`), and the connection parks until it
+//! is done so its later commands see its effects.
+
+use tessera_core::commands::{self, flags, Command, Run, Span};
+use tessera_core::errors;
+use tessera_core::protocol::{args::encode_command, Args, Reply};
+
+use crate::conn::{Queued, ReplyMode};
+use crate::mesh::{Call, Msg};
+use crate::shard::{footprint_of, now_ms, Deferred, Shard};
+use crate::txn::{self, Job};
+
+/// What the parser does after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on with the next command.
+    Continue,
+    /// Stop parsing this connection's input for now (parked, closing); the command was taken.
+    Hold,
+    /// Stop, and parse this same command again later (CLIENT PAUSE).
+    Retry,
+}
+
+/// The RESP encoding of a command: the bytes received when they were RESP already.
+pub fn encoded(args: &Args<'_>, raw: Option<&[u8]>) -> Vec<u8> {
+    match raw {
+        Some(r) => r.to_vec(),
+        None => {
+            let mut v = Vec::new();
+            encode_command(args.iter(), &mut v);
+            v
+        }
+    }
+}
+
+/// Writes an immediate reply for connection `idx`, in order behind any pending ones, honouring
+/// CLIENT REPLY.
+pub fn reply_now(sh: &mut Shard, idx: usize, write: impl FnOnce(&mut Reply<'_>)) {
+    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let muted = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+    let proto = conn.proto;
+    match conn.immediate_target() {
+        None => {
+            let start = conn.out.len();
+            write(&mut Reply::new(&mut conn.out, proto));
+            if muted {
+                conn.out.truncate(start);
+            }
+        }
+        Some(seq) => {
+            let mut v = Vec::new();
+            write(&mut Reply::new(&mut v, proto));
+            if muted {
+                v.clear();
+            }
+            conn.fill_slot(seq, v);
+        }
+    }
+}
+
+/// Writes an error reply for connection `idx`; inside MULTI it also dooms the transaction.
+fn refuse(sh: &mut Shard, idx: usize, msg: &str) {
+    if let Some(conn) = sh.conns[idx].as_mut() {
+        if conn.multi.is_some() {
+            conn.multi_failed = true;
+        }
+    }
+    reply_now(sh, idx, |r| r.error(msg));
+}
+
+/// Checks and runs one command of connection `idx`.
+pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
+    let now = now_ms();
+    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    if conn.closing {
+        return Flow::Hold;
+    }
+    conn.last_ms = now;
+    if conn.reply_mode == ReplyMode::Skip {
+        conn.reply_mode = ReplyMode::SkipThis;
+    }
+    let flow = checked(sh, idx, args, raw, now);
+    if let Some(conn) = sh.conns[idx].as_mut() {
+        if conn.reply_mode == ReplyMode::SkipThis && flow != Flow::Retry {
+            conn.reply_mode = ReplyMode::On;
+        }
+    }
+    sh.to_send.push(idx as u32);
+    flow
+}
+
+fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now: u64) -> Flow {
+    let name = args.get(0);
+    let cmd = match commands::lookup(name) {
+        Some(c) if !c.has(flags::INTERNAL) => c,
+        _ => {
+            let rest: Vec<&[u8]> = args.iter().skip(1).collect();
+            refuse(sh, idx, &errors::unknown_command(name, &rest));
+            return Flow::Continue;
+        }
+    };
+    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    conn.last_cmd = cmd.name;
+    if !cmd.arity_ok(args.len()) {
+        refuse(sh, idx, &errors::wrong_arity(cmd.name));
+        return Flow::Continue;
+    }
+    if !conn.authed && !cmd.has(flags::NO_AUTH) {
+        refuse(sh, idx, errors::NOAUTH);
+        return Flow::Continue;
+    }
+    if sh.pause.0 > now && (!sh.pause.1 || cmd.has(flags::WRITE)) && cmd.name != "client" {
+        conn.paused = true;
+        return Flow::Retry;
+    }
+    if conn.multi.is_some() && !cmd.has(flags::NO_MULTI) {
+        let bytes = encoded(args, raw);
+        if let Some(q) = conn.multi.as_mut() {
+            q.push(Queued { args: bytes });
+        }
+        reply_now(sh, idx, |r| r.simple("QUEUED"));
+        return Flow::Continue;
+    }
+    sh.stats.commands += u64::from(matches!(cmd.run, Run::Node(_)));
+    match cmd.run {
+        Run::Node(which) => crate::admin::run(sh, idx, which, args, raw),
+        Run::Shard(_) => route(sh, idx, cmd, args, raw),
+    }
+}
+
+/// The shard every key of the command lives on, or None when they are spread.
+pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Result<usize, ()> {
+    let mut owner = None;
+    for i in cmd.keys.key_indexes(args.len()) {
+        let s = sh.owner(args.get(i));
+        match owner {
+            None => owner = Some(s),
+            Some(o) if o != s => return Err(()),
+            _ => {}
+        }
+    }
+    Ok(owner.unwrap_or(sh.id))
+}
+
+fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
+    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    let (db, proto) = (conn.db, conn.proto);
+    let spans_all = matches!(cmd.span, Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan);
+    let target = if spans_all { Err(()) } else { single_owner(sh, cmd, args) };
+    let target = match target {
+        Ok(t) => t,
+        Err(()) if cmd.span == Span::Single => {
+            refuse(sh, idx, "CROSSSLOT Keys in request don't hash to the same slot");
+            return Flow::Continue;
+        }
+        Err(()) => {
+            let job = Job::command(cmd, encoded(args, raw), db, proto);
+            txn::start(sh, idx, job);
+            return Flow::Hold;
+        }
+    };
+    if target == sh.id {
+        if !sh.locks.idle() {
+            let fp = footprint_of(cmd, args, db, None);
+            if sh.locks.must_wait(&fp) {
+                let conn = sh.conns[idx].as_mut().expect("live connection");
+                let seq = conn.reserve_slot();
+                let token = sh.conn_token(idx, seq);
+                let work = Deferred::Cmd { from: sh.id, token, db: db as u16, proto, args: encoded(args, raw) };
+                sh.locks.defer(fp, work);
+                return Flow::Continue;
+            }
+        }
+        run_inline(sh, idx, args);
+    } else {
+        let conn = sh.conns[idx].as_mut().expect("live connection");
+        let seq = conn.reserve_slot();
+        let token = sh.conn_token(idx, seq);
+        sh.send(target, Msg::Call(Call { token, db: db as u16, proto, tx: None, args: encoded(args, raw) }));
+    }
+    Flow::Continue
+}
+
+/// Runs a command on this shard and writes its reply in order.
+fn run_inline(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let (db, proto) = (conn.db, conn.proto);
+    let muted = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+    let slot = conn.immediate_target();
+    let mut out = match slot {
+        None => std::mem::take(&mut conn.out),
+        Some(_) => Vec::new(),
+    };
+    let start = out.len();
+    sh.execute(db, proto, args, &mut out);
+    if muted {
+        out.truncate(start);
+    }
+    let conn = sh.conns[idx].as_mut().expect("live connection");
+    match slot {
+        None => conn.out = out,
+        Some(seq) => {
+            conn.fill_slot(seq, out);
+        }
+    }
+}
+
+/// Forgets every WATCH of client `id` on the shards in `shards` (a bit per shard).
+pub fn unwatch_everywhere(sh: &mut Shard, id: u64, shards: u128) {
+    let mut cmd = Vec::new();
+    encode_command([&b"__unwatch"[..], id.to_string().as_bytes()].into_iter(), &mut cmd);
+    for s in 0..sh.shards() {
+        if shards & (1u128 << s) == 0 {
+            continue;
+        }
+        if s == sh.id {
+            let _ = sh.execute_resp(0, Default::default(), &cmd);
+        } else {
+            sh.send(s, Msg::Call(Call { token: crate::mesh::TASK_TOKEN, db: 0, proto: Default::default(), tx: None, args: cmd.clone() }));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! INFO's text, with Redis's sections and field names.
+
+use tessera_core::config::Config;
+
+use crate::shard::{now_ms, Node};
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+fn cpu_times() -> (f64, f64) {
+    // SAFETY: getrusage writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (t(usage.ru_stime), t(usage.ru_utime))
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}G", b / 1024.0 / 1024.0 / 1024.0)
+    } else if b >= 1024.0 * 1024.0 {
+        format!("{:.2}M", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else {
+        format!("{bytes}B")
+    }
+}
+
+/// Renders the sections asked for (`all`, `default`, `everything` or names) from the shards'
+/// summed counters.
+pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[String]) -> String {
+    let get = |k: &str| sums.iter().find(|(n, _)| n == k).map_or(0, |e| e.1);
+    let all = asked.is_empty() || asked.iter().any(|a| a == "all" || a == "default" || a == "everything");
+    let want = |s: &str| all || asked.iter().any(|a| a == s);
+    let mut out = String::new();
+    let uptime = now_ms().saturating_sub(node.start_ms) / 1000;
+    if want("server") {
+        out.push_str(&format!(
+            "# Server\r\nredis_version:{}\r\ntessera_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\nio_uring_setup:{}\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nthreads:{}\r\n\r\n",
+            tessera_core::REDIS_VERSION,
+            tessera_core::VERSION,
+            std::env::consts::OS,
+            std::env::consts::ARCH,
+            node.ring_mode.get().map(String::as_str).unwrap_or("unknown"),
+            std::process::id(),
+            node.start_ms as u128 * 0x9e37_79b9_7f4a_7c15,
+            node.port,
+            now_ms() * 1000,
+            uptime,
+            uptime / 86400,
+            config.hz,
+            config.hz,
+            node.executable,
+            config.config_file.clone().unwrap_or_default(),
+            node.shards,
+        ));
+    }
+    if want("clients") {
+        out.push_str(&format!(
+            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
+            get("connected_clients"),
+            config.maxclients
+        ));
+    }
+    if want("memory") {
+        let rss = rss_bytes();
+        out.push_str(&format!(
+            "# Memory\r\nused_memory:{rss}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{rss}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n\r\n",
+            human(rss),
+            human(rss)
+        ));
+    }
+    if want("persistence") {
+        out.push_str(&format!(
+            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n\r\n",
+            get("rdb_changes_since_last_save"),
+            node.start_ms / 1000
+        ));
+    }
+    if want("stats") {
+        out.push_str(&format!(
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n\r\n",
+            get("total_connections_received"),
+            get("total_commands_processed"),
+            get("total_net_input_bytes"),
+            get("total_net_output_bytes"),
+            get("rejected_connections"),
+            get("expired_keys"),
+            get("keyspace_hits"),
+            get("keyspace_misses"),
+        ));
+    }
+    if want("replication") {
+        out.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nrepl_backlog_active:0\r\n\r\n");
+    }
+    if want("cpu") {
+        let (sys, user) = cpu_times();
+        out.push_str(&format!("# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n\r\n"));
+    }
+    if want("keyspace") {
+        out.push_str("# Keyspace\r\n");
+        for db in 0..config.databases {
+            let keys = get(&format!("db{db}_keys"));
+            if keys > 0 {
+                out.push_str(&format!("db{db}:keys={keys},expires={},avg_ttl=0\r\n", get(&format!("db{db}_expires"))));
+            }
+        }
+        out.push_str("\r\n");
+    }
+    while out.ends_with("\r\n\r\n") {
+        out.truncate(out.len() - 2);
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! What shards say to each other over glommio's cross-core channels, and the per-peer outbox
+//! that batches it: everything one shard has for another in one turn of its loop travels as one
+//! message.
+
+use tessera_core::config::Config;
+use tessera_core::protocol::Protocol;
+
+use crate::locks::{Footprint, TxId};
+
+/// One command to run on another shard.
+pub struct Call {
+    /// Where the reply goes on the calling shard (a connection's reply slot or a waiting task).
+    pub token: u64,
+    /// SELECT's index.
+    pub db: u16,
+    /// The client's protocol, so the reply is encoded as the client expects.
+    pub proto: Protocol,
+    /// Set when the call runs under a transaction that already holds its locks.
+    pub tx: Option<TxId>,
+    /// The command, RESP-encoded.
+    pub args: Vec<u8>,
+}
+
+/// A message between shards.
+pub enum Msg {
+    /// Run a command.
+    Call(Call),
+    /// The encoded reply of a call.
+    Reply {
+        /// The call's token.
+        token: u64,
+        /// The reply bytes.
+        bytes: Vec<u8>,
+    },
+    /// Take locks for a transaction; answer `Granted` once held.
+    Lock {
+        /// The transaction.
+        tx: TxId,
+        /// What to lock.
+        footprint: Footprint,
+        /// Where `Granted` goes.
+        token: u64,
+    },
+    /// The locks asked for with this token are held.
+    Granted {
+        /// The token of the `Lock` request.
+        token: u64,
+    },
+    /// Release a transaction's locks.
+    Unlock {
+        /// The transaction.
+        tx: TxId,
+    },
+    /// Adopt a changed configuration (CONFIG SET).
+    Config(Box<Config>),
+    /// Close a client by id (CLIENT KILL); the reply says how many were closed.
+    Kill {
+        /// Where the count goes.
+        token: u64,
+        /// What to match.
+        filter: crate::admin::KillFilter,
+    },
+    /// Describe this shard's clients and counters (CLIENT LIST, INFO).
+    Report {
+        /// Where the report goes.
+        token: u64,
+        /// Which report.
+        kind: crate::admin::ReportKind,
+    },
+    /// Pause or unpause clients (CLIENT PAUSE): until this Unix ms, writes only or all.
+    Pause {
+        /// Unix ms when the pause ends; 0 unpauses.
+        until_ms: u64,
+        /// Only write commands are paused.
+        write_only: bool,
+    },
+    /// Stop serving: the node is shutting down.
+    Shutdown,
+}
+
+/// Everything a shard sends to one peer in one turn.
+pub type Batch = Vec<Msg>;
+
+/// Marks tokens that name a waiting task rather than a connection's reply slot.
+pub const TASK_TOKEN: u64 = 1 << 63;

@@ -1,0 +1,528 @@
+//! The network loop of one shard: its own io_uring drives accepts, multishot receives into
+//! provided buffers, and one send per connection per batch of replies.
+//!
+//! The loop submits and reaps with GETEVENTS, handles every completion, parses and runs what
+//! arrived, then yields to the shard's other tasks (messages, timers, transactions). When a few
+//! rounds find nothing to do it sleeps on an eventfd the ring signals, or on a local notify from
+//! those tasks, so an idle shard costs nothing.
+
+use std::os::fd::{BorrowedFd, FromRawFd, RawFd};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+use futures_lite::future;
+use glommio::channels::channel_mesh::Senders;
+use glommio::io::BufferedFile;
+use io_uring::{cqueue, opcode, types};
+use tessera_core::protocol::{self, Args, Parsed, Reply};
+
+use crate::conn::Conn;
+use crate::dispatch::{dispatch, Flow};
+use crate::mesh::Batch;
+use crate::ring::{BufRing, Ring};
+use crate::shard::{now_ms, Shard};
+
+const KIND_ACCEPT: u64 = 0;
+const KIND_RECV: u64 = 1;
+const KIND_SEND: u64 = 2;
+const BUFFER_GROUP: u16 = 0;
+const RECV_BUFFERS: u16 = 1024;
+const RECV_BUFFER_SIZE: usize = 16 * 1024;
+
+fn user_data(kind: u64, idx: usize, generation: u32) -> u64 {
+    (kind << 62) | ((generation as u64 & 0x3FFF_FFFF) << 32) | idx as u64
+}
+
+fn split_user_data(ud: u64) -> (u64, usize, u32) {
+    (ud >> 62, (ud & 0xFFFF_FFFF) as usize, ((ud >> 32) & 0x3FFF_FFFF) as u32)
+}
+
+/// The ring and the receive buffers, owned by the network loop. The ring is declared first so it
+/// is dropped (unregistering the buffers) before the buffers are freed.
+struct Io {
+    ring: Ring,
+    bufs: BufRing,
+    events: Vec<(u64, i32, u32)>,
+    spans: Vec<std::ops::Range<usize>>,
+    scratch: Vec<u8>,
+}
+
+/// Runs the shard's network loop until the node shuts down.
+pub async fn run(shard: Rc<std::cell::RefCell<Shard>>, listeners: Vec<RawFd>, senders: Rc<Senders<Batch>>) {
+    let ring = match Ring::new(2048) {
+        Ok(r) => r,
+        Err(e) => {
+            crate::log::warn(&format!("shard {}: cannot create io_uring: {e}", shard.borrow().id));
+            std::process::exit(1);
+        }
+    };
+    let bufs = BufRing::new(RECV_BUFFERS, RECV_BUFFER_SIZE);
+    // SAFETY: `bufs` lives in `io` beside the ring and is dropped after it.
+    if let Err(e) = unsafe { ring.register_buffers(&bufs, BUFFER_GROUP) } {
+        crate::log::warn(&format!("cannot register receive buffers: {e}"));
+        std::process::exit(1);
+    }
+    {
+        let sh = shard.borrow();
+        let mode = format!("{:?}", ring.mode);
+        if sh.id == 0 {
+            if ring.mode != crate::ring::RingMode::DeferTaskrun {
+                crate::log::warn(&format!(
+                    "the kernel refused io_uring SINGLE_ISSUER|DEFER_TASKRUN; running with {mode}"
+                ));
+            }
+            let _ = sh.node.ring_mode.set(mode);
+        }
+    }
+    // SAFETY: a fresh eventfd, owned by the glommio file from here on.
+    let efd: RawFd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+    if efd < 0 || ring.register_eventfd(efd).is_err() {
+        crate::log::warn("cannot register the ring's eventfd");
+        std::process::exit(1);
+    }
+    // SAFETY: efd is a valid descriptor nobody else owns.
+    let efile = Rc::new(unsafe { BufferedFile::from_raw_fd(efd) });
+    let mut io = Io { ring, bufs, events: Vec::with_capacity(256), spans: Vec::new(), scratch: Vec::new() };
+    io.ring.set_eventfd_enabled(false);
+    shard.borrow().node.wake_fds[shard.borrow().id].store(efd, Ordering::Release);
+    for (i, &fd) in listeners.iter().enumerate() {
+        io.ring.push(&opcode::AcceptMulti::new(types::Fd(fd)).build().user_data(user_data(KIND_ACCEPT, i, 0)));
+    }
+    let notify = shard.borrow().notify.clone();
+    let mut sleeping_read: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
+    let mut idle_rounds = 0u32;
+    loop {
+        let _ = io.ring.enter();
+        let worked = {
+            let mut sh = shard.borrow_mut();
+            let did = turn(&mut sh, &mut io, &listeners);
+            flush_outbox(&mut sh, &senders);
+            did
+        };
+        if shard.borrow().node.shutdown.load(Ordering::Acquire) {
+            drain_and_close(&shard, &mut io, &listeners).await;
+            break;
+        }
+        if worked || notify.take() {
+            idle_rounds = 0;
+            glommio::executor().yield_now().await;
+            continue;
+        }
+        idle_rounds += 1;
+        if idle_rounds < 4 {
+            glommio::executor().yield_now().await;
+            continue;
+        }
+        // Going to sleep: let the ring signal the eventfd, then look once more so no wake-up
+        // between the last look and the sleep is lost.
+        io.ring.set_eventfd_enabled(true);
+        let _ = io.ring.enter();
+        let worked = {
+            let mut sh = shard.borrow_mut();
+            let did = turn(&mut sh, &mut io, &listeners);
+            flush_outbox(&mut sh, &senders);
+            did
+        };
+        if !worked && !notify.take() {
+            let read = sleeping_read.get_or_insert_with(|| {
+                let file = efile.clone();
+                Box::pin(async move {
+                    let _ = file.read_at(0, 8).await;
+                })
+            });
+            let woke_by_ring = future::or(async { read.await; true }, async { notify.notified().await; false }).await;
+            if woke_by_ring {
+                sleeping_read = None;
+            }
+        }
+        io.ring.set_eventfd_enabled(false);
+        idle_rounds = 0;
+    }
+    drop(sleeping_read);
+    drop(efile);
+}
+
+/// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.
+pub fn flush_outbox(sh: &mut Shard, senders: &Senders<Batch>) {
+    for peer in 0..sh.outbox.len() {
+        if peer == sh.id {
+            continue;
+        }
+        if !sh.outbox[peer].is_empty() {
+            let batch = std::mem::take(&mut sh.outbox[peer]);
+            sh.stalled[peer].push_back(batch);
+        }
+        while let Some(batch) = sh.stalled[peer].pop_front() {
+            if let Err(err) = senders.try_send_to(peer, batch) {
+                let glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(batch)) = err else {
+                    // The peer is gone: the node is shutting down.
+                    break;
+                };
+                sh.stalled[peer].push_front(batch);
+                sh.notify.notify();
+                break;
+            }
+        }
+    }
+}
+
+/// One turn: handle completions, resume connections, submit sends. True when anything happened.
+fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
+    let mut events = std::mem::take(&mut io.events);
+    events.clear();
+    io.ring.drain(|ud, res, flags| events.push((ud, res, flags)));
+    let mut worked = !events.is_empty();
+    for &(ud, res, flags) in &events {
+        let (kind, idx, generation) = split_user_data(ud);
+        match kind {
+            KIND_ACCEPT => on_accept(sh, io, listeners.get(idx).copied().unwrap_or(-1), idx, res, flags),
+            KIND_RECV => on_recv(sh, io, idx, generation, res, flags),
+            KIND_SEND => on_send(sh, io, idx, generation, res),
+            _ => {}
+        }
+    }
+    io.events = events;
+    while let Some(idx) = sh.resume.pop() {
+        worked = true;
+        process_buffered(sh, io, idx as usize);
+    }
+    while let Some(idx) = sh.to_close.pop() {
+        worked = true;
+        begin_close(sh, io, idx as usize);
+    }
+    let mut to_send = std::mem::take(&mut sh.to_send);
+    worked |= !to_send.is_empty();
+    for idx in to_send.drain(..) {
+        start_send(sh, io, idx as usize);
+    }
+    sh.to_send = to_send;
+    worked
+}
+
+fn on_accept(sh: &mut Shard, io: &mut Io, listener: RawFd, which: usize, res: i32, flags: u32) {
+    if !cqueue::more(flags) && !sh.node.shutdown.load(Ordering::Acquire) && listener >= 0 {
+        io.ring.push(&opcode::AcceptMulti::new(types::Fd(listener)).build().user_data(user_data(KIND_ACCEPT, which, 0)));
+    }
+    if res < 0 {
+        return;
+    }
+    let fd = res as RawFd;
+    let clients = sh.node.clients.fetch_add(1, Ordering::AcqRel) + 1;
+    if clients as u64 > sh.config.maxclients {
+        sh.node.clients.fetch_sub(1, Ordering::AcqRel);
+        sh.stats.rejected += 1;
+        let msg = b"-ERR max number of clients reached\r\n";
+        // SAFETY: fd is the socket just accepted, owned here; a short best-effort write.
+        unsafe {
+            libc::write(fd, msg.as_ptr() as *const libc::c_void, msg.len());
+            libc::close(fd);
+        }
+        return;
+    }
+    sh.stats.connections += 1;
+    // SAFETY: fd stays open for the duration of this borrow.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let sock = socket2::SockRef::from(&borrowed);
+    let _ = sock.set_tcp_nodelay(true);
+    let addr = sock.peer_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
+    let laddr = sock.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
+    let id = sh.node.next_client_id.fetch_add(1, Ordering::AcqRel);
+    let authed = sh.config.requirepass.is_empty();
+    let mut conn = Conn::new(fd, id, addr, laddr, authed, now_ms());
+    let idx = match sh.free.pop() {
+        Some(i) => i as usize,
+        None => {
+            sh.conns.push(None);
+            sh.conns.len() - 1
+        }
+    };
+    if let Some(prev) = sh.conns[idx].take() {
+        conn.generation = prev.generation.wrapping_add(1);
+    }
+    sh.conns[idx] = Some(conn);
+    arm_recv(sh, io, idx);
+}
+
+fn arm_recv(sh: &mut Shard, io: &mut Io, idx: usize) {
+    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    if conn.recv_armed || conn.closing {
+        return;
+    }
+    conn.recv_armed = true;
+    conn.inflight += 1;
+    let entry = opcode::RecvMulti::new(types::Fd(conn.fd), BUFFER_GROUP)
+        .build()
+        .user_data(user_data(KIND_RECV, idx, conn.generation));
+    io.ring.push(&entry);
+}
+
+fn live_conn(sh: &mut Shard, idx: usize, generation: u32) -> Option<&mut Conn> {
+    sh.conns.get_mut(idx)?.as_mut().filter(|c| c.generation & 0x3FFF_FFFF == generation)
+}
+
+fn on_recv(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32, flags: u32) {
+    let more = cqueue::more(flags);
+    let bid = cqueue::buffer_select(flags);
+    let Some(conn) = live_conn(sh, idx, generation) else {
+        if let Some(b) = bid {
+            io.bufs.recycle(b);
+        }
+        return;
+    };
+    if !more {
+        conn.recv_armed = false;
+        conn.inflight -= 1;
+    }
+    let dead = conn.closing;
+    if res <= 0 || dead {
+        if let Some(b) = bid {
+            io.bufs.recycle(b);
+        }
+        if res == -libc::ENOBUFS && !dead {
+            arm_recv(sh, io, idx);
+        } else if res <= 0 && res != -libc::ENOBUFS {
+            begin_close(sh, io, idx);
+        } else {
+            maybe_finish_close(sh, idx);
+        }
+        return;
+    }
+    let Some(b) = bid else { return };
+    let len = res as usize;
+    let data = io.bufs.get(b, len);
+    // Parse straight from the provided buffer when nothing is held back for this client.
+    let direct = conn.input.is_empty() && !conn.parked && !conn.paused;
+    if !direct {
+        conn.input.extend_from_slice(data);
+    }
+    sh.stats.net_in += len as u64;
+    if direct {
+        let mut spans = std::mem::take(&mut io.spans);
+        let mut scratch = std::mem::take(&mut io.scratch);
+        // SAFETY-free copy of the slice pointer: `data` borrows `io.bufs`, which parse_loop does
+        // not touch.
+        let data: &[u8] = unsafe { std::slice::from_raw_parts(data.as_ptr(), data.len()) };
+        let used = parse_loop(sh, idx, data, &mut spans, &mut scratch);
+        io.spans = spans;
+        io.scratch = scratch;
+        if used < data.len() {
+            if let Some(conn) = sh.conns[idx].as_mut() {
+                conn.input.extend_from_slice(&data[used..]);
+            }
+        }
+    }
+    io.bufs.recycle(b);
+    if !direct {
+        process_buffered(sh, io, idx);
+    }
+    check_query_limit(sh, io, idx);
+    if !more {
+        arm_recv(sh, io, idx);
+    }
+}
+
+fn check_query_limit(sh: &mut Shard, io: &mut Io, idx: usize) {
+    let limit = sh.config.client_query_buffer_limit as usize;
+    if let Some(conn) = sh.conns[idx].as_ref() {
+        if conn.input.len() > limit && !conn.closing {
+            crate::log::warn(&format!(
+                "Closing client that reached max query buffer length: id={} addr={}",
+                conn.id, conn.addr
+            ));
+            begin_close(sh, io, idx);
+        }
+    }
+}
+
+/// Parses what a connection holds back (after unparking or when input arrived in pieces).
+fn process_buffered(sh: &mut Shard, io: &mut Io, idx: usize) {
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    if conn.parked || conn.paused || conn.closing || conn.input.is_empty() {
+        return;
+    }
+    let input = std::mem::take(&mut conn.input);
+    let mut spans = std::mem::take(&mut io.spans);
+    let mut scratch = std::mem::take(&mut io.scratch);
+    let used = parse_loop(sh, idx, &input, &mut spans, &mut scratch);
+    io.spans = spans;
+    io.scratch = scratch;
+    if let Some(conn) = sh.conns[idx].as_mut() {
+        let mut rest = input;
+        rest.drain(..used);
+        // Input that arrived while parsing (none: single-threaded) is kept after the rest.
+        rest.extend_from_slice(&conn.input);
+        conn.input = rest;
+        if conn.input.capacity() > 1 << 20 && conn.input.len() < 1 << 16 {
+            conn.input.shrink_to(1 << 16);
+        }
+    }
+}
+
+/// Runs every complete command in `buf` for connection `idx`; returns the bytes used.
+fn parse_loop(
+    sh: &mut Shard,
+    idx: usize,
+    buf: &[u8],
+    spans: &mut Vec<std::ops::Range<usize>>,
+    scratch: &mut Vec<u8>,
+) -> usize {
+    let mut pos = 0;
+    while pos < buf.len() {
+        let limits = sh.limits;
+        match protocol::parse_request(&buf[pos..], spans, scratch, &limits) {
+            Ok(Parsed::Command { consumed, source }) => {
+                let raw = &buf[pos..pos + consumed];
+                let (base, raw) = match source {
+                    protocol::ArgSource::Input => (raw, Some(raw)),
+                    protocol::ArgSource::Scratch => (&scratch[..], None),
+                };
+                let args = Args::new(base, spans);
+                let flow = if args.is_empty() { Flow::Continue } else { dispatch(sh, idx, &args, raw) };
+                pos += consumed;
+                match flow {
+                    Flow::Continue => {}
+                    Flow::Hold => return pos,
+                    Flow::Retry => return pos - consumed,
+                }
+            }
+            Ok(Parsed::Incomplete { .. }) => break,
+            Err(e) => {
+                if let Some(conn) = sh.conns[idx].as_mut() {
+                    let proto = conn.proto;
+                    Reply::new(&mut conn.out, proto).error(&e.0);
+                    conn.closing = true;
+                }
+                sh.to_send.push(idx as u32);
+                return buf.len();
+            }
+        }
+    }
+    pos
+}
+
+fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    if conn.send_inflight {
+        return;
+    }
+    if conn.out.is_empty() {
+        if conn.closing {
+            maybe_finish_close(sh, idx);
+        }
+        return;
+    }
+    std::mem::swap(&mut conn.out, &mut conn.sending);
+    conn.sent = 0;
+    submit_send(io, idx, conn);
+}
+
+fn submit_send(io: &mut Io, idx: usize, conn: &mut Conn) {
+    conn.send_inflight = true;
+    conn.inflight += 1;
+    let rest = &conn.sending[conn.sent..];
+    let entry = opcode::Send::new(types::Fd(conn.fd), rest.as_ptr(), rest.len().min(u32::MAX as usize) as u32)
+        .flags(libc::MSG_NOSIGNAL)
+        .build()
+        .user_data(user_data(KIND_SEND, idx, conn.generation));
+    io.ring.push(&entry);
+}
+
+fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
+    let Some(conn) = live_conn(sh, idx, generation) else { return };
+    conn.inflight -= 1;
+    conn.send_inflight = false;
+    if res < 0 {
+        conn.sending.clear();
+        begin_close(sh, io, idx);
+        return;
+    }
+    sh.stats.net_out += res as u64;
+    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    conn.sent += res as usize;
+    if conn.sent < conn.sending.len() {
+        submit_send(io, idx, conn);
+        return;
+    }
+    conn.sending.clear();
+    if conn.sending.capacity() > 1 << 20 {
+        conn.sending = Vec::with_capacity(4096);
+    }
+    if !conn.out.is_empty() {
+        start_send(sh, io, idx);
+    } else if conn.closing {
+        begin_close(sh, io, idx);
+    }
+}
+
+/// Starts closing a connection: the socket is shut down so pending operations finish, and the
+/// slot is freed once none is in flight.
+fn begin_close(sh: &mut Shard, io: &mut Io, idx: usize) {
+    let _ = io;
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    if !conn.closing {
+        conn.closing = true;
+    }
+    if conn.send_inflight && !conn.sending.is_empty() {
+        // Let the last replies (an error, QUIT's OK) leave first.
+        return;
+    }
+    // SAFETY: fd is this connection's open socket.
+    unsafe { libc::shutdown(conn.fd, libc::SHUT_RDWR) };
+    maybe_finish_close(sh, idx);
+}
+
+fn maybe_finish_close(sh: &mut Shard, idx: usize) {
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    if !conn.closing || conn.inflight > 0 || conn.parked {
+        return;
+    }
+    // SAFETY: no operation references the socket any more.
+    unsafe { libc::shutdown(conn.fd, libc::SHUT_RDWR) };
+    unsafe { libc::close(conn.fd) };
+    let watch_shards = conn.watch_shards;
+    let id = conn.id;
+    conn.generation = conn.generation.wrapping_add(1);
+    conn.fd = -1;
+    sh.node.clients.fetch_sub(1, Ordering::AcqRel);
+    sh.free.push(idx as u32);
+    // Keep the slot's generation so the next user of the slot differs from this one.
+    let generation = conn.generation;
+    let mut husk = Conn::new(-1, 0, String::new(), String::new(), false, 0);
+    husk.generation = generation;
+    husk.closing = true;
+    sh.conns[idx] = Some(husk);
+    if watch_shards != 0 {
+        crate::dispatch::unwatch_everywhere(sh, id, watch_shards);
+    }
+}
+
+/// Shutdown: stop accepting, let replies in flight leave (briefly), then close every client.
+async fn drain_and_close(shard: &Rc<std::cell::RefCell<Shard>>, io: &mut Io, listeners: &[RawFd]) {
+    for &fd in listeners {
+        // SAFETY: the listening sockets belong to this shard.
+        unsafe { libc::close(fd) };
+    }
+    for _ in 0..100 {
+        let _ = io.ring.enter();
+        let busy = {
+            let mut sh = shard.borrow_mut();
+            turn(&mut sh, io, &[]);
+            sh.conns.iter().flatten().any(|c| c.fd >= 0 && (c.send_inflight || !c.out.is_empty()))
+        };
+        if !busy {
+            break;
+        }
+        glommio::timer::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    close_all(&mut shard.borrow_mut(), io);
+    let _ = io.ring.enter();
+}
+
+fn close_all(sh: &mut Shard, io: &mut Io) {
+    for idx in 0..sh.conns.len() {
+        let open = sh.conns[idx].as_ref().is_some_and(|c| c.fd >= 0);
+        if open {
+            begin_close(sh, io, idx);
+        }
+    }
+}

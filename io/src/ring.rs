@@ -1,0 +1,222 @@
+//! A shard's own io_uring, created on the shard's thread with the flags that keep completions
+//! from interrupting the core (`SINGLE_ISSUER | DEFER_TASKRUN`), and the provided-buffer ring
+//! that multishot receives read into.
+//!
+//! glommio's own rings lack those flags and cost a kernel interrupt per completion, so sockets
+//! go through this ring while glommio keeps running tasks, timers and channels.
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+use io_uring::{squeue, types, IoUring};
+
+/// How the ring was set up, for the start-up log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingMode {
+    /// `SINGLE_ISSUER | DEFER_TASKRUN`: completions are posted only when this thread asks.
+    DeferTaskrun,
+    /// `COOP_TASKRUN | TASKRUN_FLAG`: the kernel's fallback on kernels that refuse the above.
+    CoopTaskrun,
+    /// No task-run flags at all (old kernels).
+    Plain,
+}
+
+/// The ring and its submission bookkeeping.
+pub struct Ring {
+    uring: IoUring,
+    /// How the kernel accepted the ring.
+    pub mode: RingMode,
+    unsubmitted: u32,
+}
+
+const IORING_ENTER_GETEVENTS: u32 = 1;
+
+impl Ring {
+    /// Creates a ring of `entries` submission slots, with the best flags the kernel accepts.
+    pub fn new(entries: u32) -> io::Result<Ring> {
+        let cq = entries * 8;
+        if let Ok(uring) = IoUring::builder()
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_cqsize(cq)
+            .build(entries)
+        {
+            return Ok(Ring { uring, mode: RingMode::DeferTaskrun, unsubmitted: 0 });
+        }
+        if let Ok(uring) = IoUring::builder()
+            .setup_coop_taskrun()
+            .setup_taskrun_flag()
+            .setup_cqsize(cq)
+            .build(entries)
+        {
+            return Ok(Ring { uring, mode: RingMode::CoopTaskrun, unsubmitted: 0 });
+        }
+        let uring = IoUring::builder().setup_cqsize(cq).build(entries)?;
+        Ok(Ring { uring, mode: RingMode::Plain, unsubmitted: 0 })
+    }
+
+    /// Queues one operation, submitting what is queued first when the queue is full.
+    pub fn push(&mut self, entry: &squeue::Entry) {
+        loop {
+            // SAFETY: every entry's buffers are owned by connection state that outlives the
+            // operation (see `net`), and file descriptors stay open until it completes.
+            let pushed = unsafe { self.uring.submission().push(entry) };
+            if pushed.is_ok() {
+                self.unsubmitted += 1;
+                return;
+            }
+            let _ = self.enter();
+        }
+    }
+
+    /// Submits what is queued and lets the kernel post the completions that are ready
+    /// (`GETEVENTS`: with `DEFER_TASKRUN` nothing is posted without it). Never waits.
+    pub fn enter(&mut self) -> io::Result<usize> {
+        let n = self.unsubmitted;
+        self.unsubmitted = 0;
+        // SAFETY: plain io_uring_enter without a signal mask argument.
+        unsafe {
+            self.uring
+                .submitter()
+                .enter::<libc::sigset_t>(n, 0, IORING_ENTER_GETEVENTS, None)
+        }
+    }
+
+    /// True when operations are queued but not submitted.
+    pub fn has_unsubmitted(&self) -> bool {
+        self.unsubmitted > 0
+    }
+
+    /// Takes every posted completion as (user_data, result, flags), calling `f` for each.
+    pub fn drain(&mut self, mut f: impl FnMut(u64, i32, u32)) -> usize {
+        let mut n = 0;
+        let mut cq = self.uring.completion();
+        cq.sync();
+        for cqe in &mut cq {
+            n += 1;
+            f(cqe.user_data(), cqe.result(), cqe.flags());
+        }
+        n
+    }
+
+    /// Registers an eventfd that the kernel signals when this ring has work for us.
+    pub fn register_eventfd(&self, fd: RawFd) -> io::Result<()> {
+        self.uring.submitter().register_eventfd(fd)
+    }
+
+    /// Stops or resumes eventfd signals (`IORING_CQ_EVENTFD_DISABLED`), so a busy loop is not
+    /// woken needlessly.
+    pub fn set_eventfd_enabled(&mut self, enabled: bool) {
+        let cq = self.uring.completion();
+        if enabled {
+            cq.enable_eventfd();
+        } else {
+            cq.disable_eventfd();
+        }
+    }
+
+    /// Registers a provided-buffer ring.
+    ///
+    /// # Safety
+    /// `bufs` must outlive the ring (both live in the same shard state and are dropped together,
+    /// ring first).
+    pub unsafe fn register_buffers(&self, bufs: &BufRing, group: u16) -> io::Result<()> {
+        // SAFETY: the caller keeps `bufs` alive as long as the ring.
+        unsafe {
+            self.uring.submitter().register_buf_ring_with_flags(
+                bufs.ring_addr() as u64,
+                bufs.count,
+                group,
+                0,
+            )
+        }
+    }
+}
+
+/// A provided-buffer ring: `count` page-aligned buffers of `size` bytes that the kernel fills
+/// with received data; each goes back to the ring as soon as its bytes are parsed.
+pub struct BufRing {
+    ring: *mut types::BufRingEntry,
+    ring_layout: std::alloc::Layout,
+    data: *mut u8,
+    data_layout: std::alloc::Layout,
+    /// Number of buffers (a power of two).
+    pub count: u16,
+    /// Bytes per buffer.
+    pub size: usize,
+    tail: u16,
+}
+
+impl BufRing {
+    /// Allocates `count` buffers of `size` bytes and hands all of them to the ring.
+    pub fn new(count: u16, size: usize) -> BufRing {
+        assert!(count.is_power_of_two() && count <= 32768);
+        let ring_layout = std::alloc::Layout::from_size_align(
+            count as usize * std::mem::size_of::<types::BufRingEntry>(),
+            4096,
+        )
+        .expect("ring layout");
+        let data_layout =
+            std::alloc::Layout::from_size_align(count as usize * size, 4096).expect("data layout");
+        // SAFETY: both layouts have non-zero size.
+        let (ring, data) = unsafe {
+            (
+                std::alloc::alloc_zeroed(ring_layout) as *mut types::BufRingEntry,
+                std::alloc::alloc(data_layout),
+            )
+        };
+        assert!(!ring.is_null() && !data.is_null(), "out of memory for receive buffers");
+        let mut bufs = BufRing { ring, ring_layout, data, data_layout, count, size, tail: 0 };
+        for bid in 0..count {
+            bufs.add(bid);
+        }
+        bufs.publish();
+        bufs
+    }
+
+    fn ring_addr(&self) -> *const types::BufRingEntry {
+        self.ring
+    }
+
+    fn add(&mut self, bid: u16) {
+        let idx = (self.tail & (self.count - 1)) as usize;
+        // SAFETY: idx < count, inside the ring allocation.
+        let entry = unsafe { &mut *self.ring.add(idx) };
+        // SAFETY: bid < count, so the buffer lies inside the data allocation.
+        entry.set_addr(unsafe { self.data.add(bid as usize * self.size) } as u64);
+        entry.set_len(self.size as u32);
+        entry.set_bid(bid);
+        self.tail = self.tail.wrapping_add(1);
+    }
+
+    fn publish(&self) {
+        // SAFETY: the tail field lives inside the first entry, as the kernel's ABI defines.
+        let tail = unsafe { &*(types::BufRingEntry::tail(self.ring) as *const AtomicU16) };
+        tail.store(self.tail, Ordering::Release);
+    }
+
+    /// The first `len` bytes of buffer `bid`, as the kernel filled them.
+    pub fn get(&self, bid: u16, len: usize) -> &[u8] {
+        let bid = (bid & (self.count - 1)) as usize;
+        // SAFETY: bid < count and len <= size: inside the data allocation; the kernel wrote it
+        // before posting the completion that named it, and will not touch it until recycled.
+        unsafe { std::slice::from_raw_parts(self.data.add(bid * self.size), len.min(self.size)) }
+    }
+
+    /// Gives buffer `bid` back to the kernel.
+    pub fn recycle(&mut self, bid: u16) {
+        self.add(bid & (self.count - 1));
+        self.publish();
+    }
+}
+
+impl Drop for BufRing {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with these layouts.
+        unsafe {
+            std::alloc::dealloc(self.ring as *mut u8, self.ring_layout);
+            std::alloc::dealloc(self.data, self.data_layout);
+        }
+    }
+}

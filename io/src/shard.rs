@@ -1,0 +1,449 @@
+//! A shard: one core's keyspace, connections, locks and mailboxes, and how it runs a command.
+//!
+//! All of it lives in one `Rc<RefCell<Shard>>` per executor thread; the network loop, the
+//! message handlers, the timers and transaction tasks borrow it in turn, never across an await.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use tessera_core::commands::{self, flags, Command, Ctx, Run};
+use tessera_core::config::Config;
+use tessera_core::keyspace::Keyspace;
+use tessera_core::protocol::{self, Args, Parsed, Protocol, ReaderLimits, Reply};
+use tessera_core::slot;
+
+use crate::conn::Conn;
+use crate::local::{Notify, OneshotSender};
+use crate::locks::{Footprint, Locks, TxId};
+use crate::mesh::{Batch, Call, Msg, TASK_TOKEN};
+
+/// What every shard of the node shares: counters and flags, all lock-free.
+pub struct Node {
+    /// Number of shards.
+    pub shards: usize,
+    /// Connected clients, all shards together (for `maxclients`).
+    pub clients: AtomicUsize,
+    /// The next CLIENT ID.
+    pub next_client_id: AtomicU64,
+    /// Unix ms when the node started.
+    pub start_ms: u64,
+    /// Set when the node is shutting down.
+    pub shutdown: AtomicBool,
+    /// The TCP port it serves.
+    pub port: u16,
+    /// The CPU each shard is pinned to.
+    pub cpus: Vec<usize>,
+    /// The path of the executable, for INFO.
+    pub executable: String,
+    /// The ring set-up each shard got (for INFO), as text.
+    pub ring_mode: std::sync::OnceLock<String>,
+    /// Each shard's ring eventfd: writing to it wakes the shard from any thread.
+    pub wake_fds: Vec<std::sync::atomic::AtomicI32>,
+}
+
+/// Work that waits for locks: run when granted.
+pub enum Deferred {
+    /// A command of a client, local (`from` is this shard) or remote.
+    Cmd {
+        /// The shard that asked.
+        from: usize,
+        /// Where the reply goes.
+        token: u64,
+        /// SELECT's index.
+        db: u16,
+        /// The client's protocol.
+        proto: Protocol,
+        /// The command, RESP-encoded.
+        args: Vec<u8>,
+    },
+    /// A remote transaction's lock request: tell it it holds them.
+    Grant {
+        /// The coordinator's shard.
+        from: usize,
+        /// Its token.
+        token: u64,
+    },
+    /// A local transaction's lock request.
+    LocalGrant(OneshotSender<Vec<u8>>),
+}
+
+/// Counters for INFO stats.
+#[derive(Default, Clone, Copy)]
+pub struct Stats {
+    /// Commands run on this shard.
+    pub commands: u64,
+    /// Connections accepted.
+    pub connections: u64,
+    /// Connections refused by `maxclients`.
+    pub rejected: u64,
+    /// Bytes received.
+    pub net_in: u64,
+    /// Bytes sent.
+    pub net_out: u64,
+}
+
+/// One shard's state.
+pub struct Shard {
+    /// This shard's index.
+    pub id: usize,
+    /// What all shards share.
+    pub node: Arc<Node>,
+    /// The data.
+    pub ks: Keyspace,
+    /// This shard's copy of the configuration.
+    pub config: Config,
+    /// Intent locks of multi-shard operations.
+    pub locks: Locks<Deferred>,
+    /// Connections by slot index; None for free slots.
+    pub conns: Vec<Option<Conn>>,
+    /// Free connection slots.
+    pub free: Vec<u32>,
+    /// Messages to each peer, sent as one batch per turn.
+    pub outbox: Vec<Batch>,
+    /// Connections with replies to send.
+    pub to_send: Vec<u32>,
+    /// Connections unparked with input left to parse.
+    pub resume: Vec<u32>,
+    /// Connections to close.
+    pub to_close: Vec<u32>,
+    /// Wakes the network loop.
+    pub notify: Notify,
+    /// Tasks waiting for a reply or a grant, by token.
+    pub waiting: HashMap<u64, OneshotSender<Vec<u8>>>,
+    next_token: u64,
+    next_tx: u64,
+    rng: u64,
+    /// INFO stats.
+    pub stats: Stats,
+    /// CLIENT PAUSE: until this Unix ms; and whether only writes are paused.
+    pub pause: (u64, bool),
+    /// Cached reader limits from the configuration.
+    pub limits: ReaderLimits,
+    /// Batches that could not be sent yet because a peer's channel was full, per peer.
+    pub stalled: Vec<VecDeque<Batch>>,
+}
+
+thread_local! {
+    static SHARD: RefCell<Option<Rc<RefCell<Shard>>>> = const { RefCell::new(None) };
+}
+
+/// The shard of the current thread.
+pub fn current() -> Rc<RefCell<Shard>> {
+    SHARD.with(|s| s.borrow().clone().expect("no shard on this thread"))
+}
+
+/// Makes `shard` the current thread's shard.
+pub fn install(shard: Rc<RefCell<Shard>>) {
+    SHARD.with(|s| *s.borrow_mut() = Some(shard));
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Fingerprint of a key for the lock table.
+pub fn fingerprint(db: usize, key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher();
+    h.write_usize(db);
+    h.write(key);
+    h.finish()
+}
+
+/// What a command locks on one shard: its keys there (exclusive when it writes).
+pub fn footprint_of(cmd: &Command, args: &Args<'_>, db: usize, shard: Option<(usize, usize)>) -> Footprint {
+    let excl = cmd.has(flags::WRITE);
+    let keys = cmd
+        .keys
+        .key_indexes(args.len())
+        .map(|i| args.get(i))
+        .filter(|k| shard.is_none_or(|(s, n)| slot::slot_shard(slot::key_slot(k), n) == s))
+        .map(|k| (fingerprint(db, k), excl))
+        .collect();
+    Footprint { keys, whole: None }
+}
+
+impl Shard {
+    /// A shard with empty data.
+    pub fn new(id: usize, node: Arc<Node>, config: Config) -> Shard {
+        let peers = node.shards;
+        let limits = ReaderLimits {
+            max_bulk_len: config.proto_max_bulk_len as usize,
+            max_multibulk_len: i32::MAX as usize,
+        };
+        Shard {
+            id,
+            ks: Keyspace::new(config.databases),
+            config,
+            locks: Locks::default(),
+            conns: Vec::new(),
+            free: Vec::new(),
+            outbox: (0..peers).map(|_| Vec::new()).collect(),
+            to_send: Vec::new(),
+            resume: Vec::new(),
+            to_close: Vec::new(),
+            notify: Notify::default(),
+            waiting: HashMap::new(),
+            next_token: 0,
+            next_tx: 0,
+            rng: 0x9e37_79b9_7f4a_7c15 ^ (id as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ now_ms(),
+            stats: Stats::default(),
+            pause: (0, false),
+            limits,
+            stalled: (0..peers).map(|_| VecDeque::new()).collect(),
+            node,
+        }
+    }
+
+    /// Number of shards in the node.
+    pub fn shards(&self) -> usize {
+        self.node.shards
+    }
+
+    /// The shard that owns `key`.
+    pub fn owner(&self, key: &[u8]) -> usize {
+        slot::slot_shard(slot::key_slot(key), self.node.shards)
+    }
+
+    /// A fresh random number (xorshift).
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// A new token for a task that waits for a reply; the reply is handed to `tx`.
+    pub fn register_task(&mut self, tx: OneshotSender<Vec<u8>>) -> u64 {
+        self.next_token += 1;
+        let token = TASK_TOKEN | self.next_token;
+        self.waiting.insert(token, tx);
+        token
+    }
+
+    /// A new transaction id, unique in the node.
+    pub fn new_tx(&mut self) -> TxId {
+        self.next_tx += 1;
+        ((self.id as u64) << 48) | self.next_tx
+    }
+
+    /// Queues a message for a peer; it leaves with the next flush.
+    pub fn send(&mut self, to: usize, msg: Msg) {
+        self.outbox[to].push(msg);
+        self.notify.notify();
+    }
+
+    /// Runs one command of the core table on this shard and appends its reply to `out`.
+    /// The caller has checked locks (or holds them).
+    pub fn execute(&mut self, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
+        let mut reply = Reply::new(out, proto);
+        if crate::watch::internal(self, db, args, &mut reply) {
+            return;
+        }
+        let Some(cmd) = commands::lookup(args.get(0)) else {
+            let rest: Vec<&[u8]> = args.iter().skip(1).collect();
+            reply.error(&tessera_core::errors::unknown_command(args.get(0), &rest));
+            return;
+        };
+        let Run::Shard(handler) = cmd.run else {
+            reply.error("ERR command cannot run on a shard");
+            return;
+        };
+        self.stats.commands += 1;
+        let rand = self.random();
+        let db = db.min(self.ks.dbs.len() - 1);
+        let mut ctx = Ctx {
+            ks: &mut self.ks,
+            db,
+            now_ms: now_ms(),
+            config: &self.config,
+            rand,
+            shard: (self.id, self.node.shards),
+        };
+        handler(&mut ctx, args, &mut reply);
+    }
+
+    /// Runs a RESP-encoded command (from a peer or a transaction) and returns its reply.
+    pub fn execute_resp(&mut self, db: usize, proto: Protocol, bytes: &[u8]) -> Vec<u8> {
+        let mut spans = Vec::new();
+        let mut scratch = Vec::new();
+        let mut out = Vec::new();
+        let limits = ReaderLimits::internal();
+        match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
+            Ok(Parsed::Command { source, .. }) => {
+                let base = if source == protocol::ArgSource::Input { bytes } else { &scratch[..] };
+                let args = Args::new(base, &spans);
+                if args.is_empty() {
+                    Reply::new(&mut out, proto).error("ERR empty command");
+                } else {
+                    self.execute(db, proto, &args, &mut out);
+                }
+            }
+            _ => Reply::new(&mut out, proto).error("ERR malformed internal command"),
+        }
+        out
+    }
+
+    /// Hands a reply to whoever waits for `token` on this shard: a task, or a connection's slot.
+    pub fn deliver(&mut self, token: u64, bytes: Vec<u8>) {
+        if token & TASK_TOKEN != 0 {
+            if let Some(tx) = self.waiting.remove(&token) {
+                tx.send(bytes);
+            }
+            return;
+        }
+        let idx = (token & 0xF_FFFF) as usize;
+        let generation = ((token >> 20) & 0xFFF) as u32;
+        let seq = (token >> 32) as u32;
+        if let Some(Some(conn)) = self.conns.get_mut(idx) {
+            if conn.generation & 0xFFF == generation && conn.fill_slot(seq, bytes) {
+                self.to_send.push(idx as u32);
+                self.notify.notify();
+            }
+        }
+    }
+
+    /// The token naming reply slot `seq` of connection `idx`.
+    pub fn conn_token(&self, idx: usize, seq: u32) -> u64 {
+        let generation = self.conns[idx].as_ref().map_or(0, |c| c.generation) as u64 & 0xFFF;
+        ((seq as u64) << 32) | (generation << 20) | (idx as u64 & 0xF_FFFF)
+    }
+
+    /// Handles a batch of messages from peer `from`.
+    pub fn handle_batch(&mut self, from: usize, batch: Batch) {
+        for msg in batch {
+            match msg {
+                Msg::Call(call) => self.handle_call(from, call),
+                Msg::Reply { token, bytes } => self.deliver(token, bytes),
+                Msg::Lock { tx, footprint, token } => {
+                    if let Some(Deferred::Grant { from, token }) =
+                        self.locks.acquire(tx, footprint, Deferred::Grant { from, token })
+                    {
+                        self.send(from, Msg::Granted { token });
+                    }
+                }
+                Msg::Granted { token } => self.deliver(token, Vec::new()),
+                Msg::Unlock { tx } => self.release(tx),
+                Msg::Config(config) => self.adopt_config(*config),
+                Msg::Kill { token, filter } => {
+                    let n = crate::admin::kill_local(self, &filter);
+                    self.send(from, Msg::Reply { token, bytes: format!(":{n}\r\n").into_bytes() });
+                }
+                Msg::Report { token, kind } => {
+                    let bytes = crate::admin::report(self, kind);
+                    self.send(from, Msg::Reply { token, bytes });
+                }
+                Msg::Pause { until_ms, write_only } => {
+                    self.pause = (until_ms, write_only);
+                    self.resume_all();
+                }
+                Msg::Shutdown => {
+                    self.node.shutdown.store(true, Ordering::Release);
+                    self.notify.notify();
+                }
+            }
+        }
+    }
+
+    /// Every parked-by-pause connection gets another chance.
+    pub fn resume_all(&mut self) {
+        for (i, c) in self.conns.iter_mut().enumerate() {
+            if let Some(c) = c {
+                if c.paused {
+                    c.paused = false;
+                    self.resume.push(i as u32);
+                }
+            }
+        }
+        self.notify.notify();
+    }
+
+    /// Takes a new configuration from CONFIG SET.
+    pub fn adopt_config(&mut self, config: Config) {
+        self.limits.max_bulk_len = config.proto_max_bulk_len as usize;
+        self.config = config;
+    }
+
+    fn handle_call(&mut self, from: usize, call: Call) {
+        if call.tx.is_none() && !self.locks.idle() {
+            if let Some(fp) = self.footprint_resp(call.db as usize, &call.args) {
+                if self.locks.must_wait(&fp) {
+                    let work = Deferred::Cmd {
+                        from,
+                        token: call.token,
+                        db: call.db,
+                        proto: call.proto,
+                        args: call.args,
+                    };
+                    self.locks.defer(fp, work);
+                    return;
+                }
+            }
+        }
+        let bytes = self.execute_resp(call.db as usize, call.proto, &call.args);
+        self.send(from, Msg::Reply { token: call.token, bytes });
+    }
+
+    /// What a RESP-encoded command locks here.
+    pub fn footprint_resp(&self, db: usize, bytes: &[u8]) -> Option<Footprint> {
+        let mut spans = Vec::new();
+        let mut scratch = Vec::new();
+        let limits = ReaderLimits::internal();
+        match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
+            Ok(Parsed::Command { source: protocol::ArgSource::Input, .. }) if !spans.is_empty() => {
+                let args = Args::new(bytes, &spans);
+                let cmd = commands::lookup(args.get(0))?;
+                Some(footprint_of(cmd, &args, db, None))
+            }
+            _ => None,
+        }
+    }
+
+    /// Releases a transaction's locks and runs what was waiting for them.
+    pub fn release(&mut self, tx: TxId) {
+        let ready = self.locks.release(tx);
+        for work in ready {
+            self.run_deferred(work);
+        }
+    }
+
+    /// Runs work whose locks were granted.
+    pub fn run_deferred(&mut self, work: Deferred) {
+        match work {
+            Deferred::Cmd { from, token, db, proto, args } => {
+                let bytes = self.execute_resp(db as usize, proto, &args);
+                if from == self.id {
+                    self.deliver(token, bytes);
+                } else {
+                    self.send(from, Msg::Reply { token, bytes });
+                }
+            }
+            Deferred::Grant { from, token } => self.send(from, Msg::Granted { token }),
+            Deferred::LocalGrant(tx) => tx.send(Vec::new()),
+        }
+    }
+
+    /// Runs the active expiry cycle: removes expired keys a few segments at a time.
+    pub fn expire_cycle(&mut self) {
+        let now = now_ms();
+        for db in &mut self.ks.dbs {
+            // Like Redis's cycle: keep going while a large share of what was looked at expired.
+            for _ in 0..16 {
+                let removed = db.sweep_expired(now, 2000, |_| {});
+                if removed < 200 {
+                    break;
+                }
+            }
+        }
+    }
+}

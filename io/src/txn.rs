@@ -1,0 +1,558 @@
+//! The one multi-shard mechanism: every command that touches several shards, and every EXEC
+//! that does, runs here as a transaction.
+//!
+//! The coordinator (a task on the client's shard) takes intent locks on each shard it touches,
+//! in ascending shard order, so no two transactions ever wait for each other; it then runs the
+//! command's parts on their shards (each part an ordinary command over that shard's keys, as the
+//! command table's `Span` says), joins the replies, and releases the locks. While the locks are
+//! held no other command can read or write those keys, so nobody observes half of a
+//! transaction; commands on other keys go on meanwhile.
+
+use std::collections::BTreeMap;
+
+use tessera_core::commands::{self, flags, Command, NodeCmd, Run, Span};
+use tessera_core::keyspace::table::CURSOR_BITS;
+use tessera_core::protocol::args::encode_command;
+use tessera_core::protocol::{self, scan, Args, ArgSource, Parsed, Protocol, ReaderLimits, Reply};
+
+use crate::local::{oneshot, Oneshot};
+use crate::locks::{Footprint, TxId};
+use crate::mesh::{Call, Msg};
+use crate::shard::{current, fingerprint, Deferred, Shard};
+
+/// A unit of multi-shard work: one command, or the queue of an EXEC.
+pub struct Job {
+    cmds: Vec<Vec<u8>>,
+    exec: bool,
+    db: usize,
+    proto: Protocol,
+    watcher: Option<(u64, u128)>,
+}
+
+impl Job {
+    /// One command, RESP-encoded.
+    pub fn command(_cmd: &Command, args: Vec<u8>, db: usize, proto: Protocol) -> Job {
+        Job { cmds: vec![args], exec: false, db, proto, watcher: None }
+    }
+
+    /// An EXEC of `cmds`, aborted when `watcher` saw a change on one of its shards.
+    pub fn exec(cmds: Vec<Vec<u8>>, db: usize, proto: Protocol, watcher: Option<(u64, u128)>) -> Job {
+        Job { cmds, exec: true, db, proto, watcher }
+    }
+}
+
+/// An owned, parsed command.
+struct Parts {
+    bytes: Vec<u8>,
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl Parts {
+    fn parse(bytes: Vec<u8>) -> Option<Parts> {
+        let mut spans = Vec::new();
+        let mut scratch = Vec::new();
+        let limits = ReaderLimits::internal();
+        match protocol::parse_request(&bytes, &mut spans, &mut scratch, &limits) {
+            Ok(Parsed::Command { source: ArgSource::Input, .. }) if !spans.is_empty() => Some(Parts { bytes, spans }),
+            _ => None,
+        }
+    }
+
+    fn args(&self) -> Args<'_> {
+        Args::new(&self.bytes, &self.spans)
+    }
+}
+
+fn encode(parts: &[&[u8]]) -> Vec<u8> {
+    let mut v = Vec::new();
+    encode_command(parts.iter().copied(), &mut v);
+    v
+}
+
+/// Parks connection `idx` and runs `job` in a task; its reply lands in the connection's next
+/// slot and the connection resumes afterwards.
+pub fn start(sh: &mut Shard, idx: usize, job: Job) {
+    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    conn.parked = true;
+    let seq = conn.reserve_slot();
+    let generation = conn.generation;
+    let token = sh.conn_token(idx, seq);
+    glommio::spawn_local(async move {
+        // glommio may run a new task at once; let the spawner release the shard first.
+        glommio::executor().yield_now().await;
+        let bytes = run(job).await;
+        let shard = current();
+        let mut sh = shard.borrow_mut();
+        sh.deliver(token, bytes);
+        if let Some(conn) = sh.conns[idx].as_mut().filter(|c| c.generation == generation) {
+            conn.parked = false;
+            if conn.closing {
+                sh.to_close.push(idx as u32);
+            } else {
+                sh.resume.push(idx as u32);
+            }
+        }
+        sh.notify.notify();
+    })
+    .detach();
+}
+
+/// What `job` locks on each shard.
+fn footprints(sh: &Shard, job: &Job, cmds: &[Parts]) -> BTreeMap<usize, Footprint> {
+    let mut fps: BTreeMap<usize, Footprint> = BTreeMap::new();
+    let mut db = job.db;
+    for parts in cmds {
+        let args = parts.args();
+        let Some(cmd) = commands::lookup(args.get(0)) else { continue };
+        if let Run::Node(NodeCmd::Select) = cmd.run {
+            if let Some(n) = args.try_get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok()) {
+                db = n;
+            }
+            continue;
+        }
+        let excl = cmd.has(flags::WRITE);
+        match cmd.span {
+            Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny => {
+                for s in 0..sh.shards() {
+                    let fp = fps.entry(s).or_default();
+                    fp.whole = Some(fp.whole.unwrap_or(false) || excl);
+                }
+            }
+            Span::Scan => {}
+            _ => {
+                let copy_db = copy_target_db(cmd, &args).unwrap_or(db);
+                for (n, i) in cmd.keys.key_indexes(args.len()).enumerate() {
+                    let key = args.get(i);
+                    let key_db = if cmd.span == Span::Copy && n == 1 { copy_db } else { db };
+                    fps.entry(sh.owner(key)).or_default().keys.push((fingerprint(key_db, key), excl));
+                }
+            }
+        }
+    }
+    if let Some((_, shards)) = job.watcher {
+        for s in 0..sh.shards() {
+            if shards & (1u128 << s) != 0 {
+                fps.entry(s).or_default();
+            }
+        }
+    }
+    fps
+}
+
+/// COPY's `DB n` option.
+fn copy_target_db(cmd: &Command, args: &Args<'_>) -> Option<usize> {
+    if cmd.span != Span::Copy {
+        return None;
+    }
+    let mut i = 3;
+    while i < args.len() {
+        if args.is(i, "db") {
+            return args.try_get(i + 1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok());
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Runs a job to completion and returns the reply bytes.
+pub async fn run(job: Job) -> Vec<u8> {
+    let shard = current();
+    let cmds: Vec<Parts> = job.cmds.iter().filter_map(|c| Parts::parse(c.clone())).collect();
+    let (tx, fps, me) = {
+        let mut sh = shard.borrow_mut();
+        let fps = footprints(&sh, &job, &cmds);
+        (sh.new_tx(), fps, sh.id)
+    };
+    for (&s, fp) in &fps {
+        acquire(s, me, tx, fp.clone()).await;
+    }
+    let out = body(&job, &cmds, tx).await;
+    if let Some((id, shards)) = job.watcher {
+        let forget = encode(&[b"__unwatch", id.to_string().as_bytes()]);
+        for s in 0..shard.borrow().shards() {
+            if shards & (1u128 << s) != 0 {
+                drop(call(s, job.db, job.proto, forget.clone(), Some(tx)));
+            }
+        }
+    }
+    let mut sh = shard.borrow_mut();
+    for &s in fps.keys() {
+        if s == me {
+            sh.release(tx);
+        } else {
+            sh.send(s, Msg::Unlock { tx });
+        }
+    }
+    out
+}
+
+async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {
+    let shard = current();
+    let (sender, wait) = oneshot();
+    {
+        let mut sh = shard.borrow_mut();
+        if s == me {
+            if sh.locks.acquire(tx, fp, Deferred::LocalGrant(sender)).is_some() {
+                return;
+            }
+        } else {
+            let token = sh.register_task(sender);
+            sh.send(s, Msg::Lock { tx, footprint: fp, token });
+        }
+    }
+    wait.await;
+}
+
+/// A call in flight: answered at once (this shard) or awaited (another).
+enum Pending {
+    Ready(Vec<u8>),
+    Wait(Oneshot<Vec<u8>>),
+}
+
+impl Pending {
+    async fn get(self) -> Vec<u8> {
+        match self {
+            Pending::Ready(v) => v,
+            Pending::Wait(w) => w.await,
+        }
+    }
+}
+
+fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -> Pending {
+    let shard = current();
+    let mut sh = shard.borrow_mut();
+    if s == sh.id {
+        return Pending::Ready(sh.execute_resp(db, proto, &args));
+    }
+    let (sender, wait) = oneshot();
+    let token = sh.register_task(sender);
+    sh.send(s, Msg::Call(Call { token, db: db as u16, proto, tx, args }));
+    Pending::Wait(wait)
+}
+
+async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> Vec<u8> {
+    let mut out = Vec::new();
+    if !job.exec {
+        if let Some(parts) = cmds.first() {
+            out = run_one(parts, job.db, job.proto, tx).await;
+        }
+        return out;
+    }
+    if let Some((id, shards)) = job.watcher {
+        let n = current().borrow().shards();
+        let check = encode(&[b"__watchdirty", id.to_string().as_bytes()]);
+        let mut pending = Vec::new();
+        for s in 0..n {
+            if shards & (1u128 << s) != 0 {
+                pending.push(call(s, job.db, job.proto, check.clone(), Some(tx)));
+            }
+        }
+        let mut dirty = false;
+        for p in pending {
+            dirty |= scan::reply_int(&p.get().await) == Some(1);
+        }
+        if dirty {
+            Reply::new(&mut out, job.proto).null_array();
+            return out;
+        }
+    }
+    Reply::new(&mut out, job.proto).array(cmds.len());
+    let mut db = job.db;
+    for parts in cmds {
+        let args = parts.args();
+        if commands::lookup(args.get(0)).is_some_and(|c| matches!(c.run, Run::Node(NodeCmd::Select))) {
+            let databases = current().borrow().config.databases;
+            match args.try_get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok()) {
+                Some(n) if n < databases => {
+                    db = n;
+                    Reply::new(&mut out, job.proto).ok();
+                }
+                _ => Reply::new(&mut out, job.proto).error(tessera_core::errors::DB_INDEX),
+            }
+            continue;
+        }
+        let reply = run_one(parts, db, job.proto, tx).await;
+        out.extend_from_slice(&reply);
+    }
+    out
+}
+
+/// Runs one command under the transaction's locks, split across shards as its span says.
+async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8> {
+    let args = parts.args();
+    let mut out = Vec::new();
+    let Some(cmd) = commands::lookup(args.get(0)) else {
+        Reply::new(&mut out, proto).error("ERR unknown command");
+        return out;
+    };
+    let tx = Some(tx);
+    let (me, n) = {
+        let s = current();
+        let sh = s.borrow();
+        (sh.id, sh.shards())
+    };
+    let owner = |k: &[u8]| tessera_core::slot::slot_shard(tessera_core::slot::key_slot(k), n);
+    if let Run::Node(which) = cmd.run {
+        let mut r = Reply::new(&mut out, proto);
+        match which {
+            NodeCmd::Ping if args.len() > 1 => r.bulk(args.get(1)),
+            NodeCmd::Ping => r.simple("PONG"),
+            NodeCmd::Echo => r.bulk(args.get(1)),
+            NodeCmd::Time => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                r.array(2);
+                r.bulk_int(now.as_secs() as i64);
+                r.bulk_int(now.subsec_micros() as i64);
+            }
+            _ => r.error("ERR this command cannot be part of a transaction over several shards"),
+        }
+        return out;
+    }
+    let key_shards: Vec<(usize, usize)> = cmd.keys.key_indexes(args.len()).map(|i| (i, owner(args.get(i)))).collect();
+    let name = args.get(0);
+    match cmd.span {
+        Span::Single => {
+            let s = key_shards.first().map_or(me, |k| k.1);
+            return call(s, db, proto, parts.bytes.clone(), tx).get().await;
+        }
+        Span::SumInts | Span::Gather | Span::Pairs => {
+            let step = if cmd.span == Span::Pairs { 2 } else { 1 };
+            let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for &(i, s) in &key_shards {
+                groups.entry(s).or_default().push(i);
+            }
+            let mut pending = Vec::new();
+            for (&s, idxs) in &groups {
+                let mut sub: Vec<&[u8]> = vec![name];
+                for &i in idxs {
+                    for j in 0..step {
+                        sub.push(args.get(i + j));
+                    }
+                }
+                pending.push((idxs.clone(), call(s, db, proto, encode(&sub), tx)));
+            }
+            let mut replies = Vec::new();
+            for (idxs, p) in pending {
+                replies.push((idxs, p.get().await));
+            }
+            if let Some((_, err)) = replies.iter().find(|(_, r)| scan::is_error(r)) {
+                return err.clone();
+            }
+            let mut reply = Reply::new(&mut out, proto);
+            match cmd.span {
+                Span::SumInts => reply.int(replies.iter().filter_map(|(_, r)| scan::reply_int(r)).sum()),
+                Span::Pairs => reply.ok(),
+                _ => {
+                    let mut slots: Vec<Option<Vec<u8>>> = vec![None; args.len()];
+                    for (idxs, r) in &replies {
+                        if let Some(items) = scan::array_items(r) {
+                            for (&i, item) in idxs.iter().zip(items) {
+                                slots[i] = Some(item.to_vec());
+                            }
+                        }
+                    }
+                    reply.array(key_shards.len());
+                    for &(i, _) in &key_shards {
+                        match &slots[i] {
+                            Some(b) => reply.raw(b),
+                            None => reply.null(),
+                        }
+                    }
+                }
+            }
+        }
+        Span::PairsIfNoneExist => {
+            let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for &(i, s) in &key_shards {
+                groups.entry(s).or_default().push(i);
+            }
+            let mut pending = Vec::new();
+            for (&s, idxs) in &groups {
+                let mut sub: Vec<&[u8]> = vec![b"exists"];
+                sub.extend(idxs.iter().map(|&i| args.get(i)));
+                pending.push(call(s, db, proto, encode(&sub), tx));
+            }
+            let mut existing = 0;
+            for p in pending {
+                existing += scan::reply_int(&p.get().await).unwrap_or(1);
+            }
+            if existing > 0 {
+                Reply::new(&mut out, proto).int(0);
+                return out;
+            }
+            let mut pending = Vec::new();
+            for (&s, idxs) in &groups {
+                let mut sub: Vec<&[u8]> = vec![b"mset"];
+                for &i in idxs {
+                    sub.push(args.get(i));
+                    sub.push(args.get(i + 1));
+                }
+                pending.push(call(s, db, proto, encode(&sub), tx));
+            }
+            for p in pending {
+                p.get().await;
+            }
+            Reply::new(&mut out, proto).int(1);
+        }
+        Span::Rename { nx } => {
+            let (src, dst) = (args.get(1), args.get(2));
+            let (s_src, s_dst) = (owner(src), owner(dst));
+            if s_src == s_dst {
+                return call(s_src, db, proto, parts.bytes.clone(), tx).get().await;
+            }
+            if nx {
+                let exists = call(s_src, db, proto, encode(&[b"exists", src]), tx).get().await;
+                if scan::reply_int(&exists) == Some(0) {
+                    Reply::new(&mut out, proto).error(tessera_core::errors::NO_SUCH_KEY);
+                    return out;
+                }
+                let r = call(s_dst, db, proto, encode(&[b"exists", dst]), tx).get().await;
+                if scan::reply_int(&r) == Some(1) {
+                    Reply::new(&mut out, proto).int(0);
+                    return out;
+                }
+            }
+            let taken = call(s_src, db, proto, encode(&[b"__takettl", src]), tx).get().await;
+            return move_value(&taken, s_dst, db, proto, dst, true, tx, if nx { b":1\r\n" } else { b"+OK\r\n" }).await;
+        }
+        Span::Copy => {
+            let (src, dst) = (args.get(1), args.get(2));
+            let dst_db = copy_target_db(cmd, &args).unwrap_or(db);
+            let replace = (3..args.len()).any(|i| args.is(i, "replace"));
+            let (s_src, s_dst) = (owner(src), owner(dst));
+            if s_src == s_dst {
+                return call(s_src, db, proto, parts.bytes.clone(), tx).get().await;
+            }
+            let dumped = call(s_src, db, proto, encode(&[b"__dumpttl", src]), tx).get().await;
+            if scan::array_items(&dumped).is_none() && !scan::is_error(&dumped) {
+                Reply::new(&mut out, proto).int(0);
+                return out;
+            }
+            if !replace {
+                let r = call(s_dst, dst_db, proto, encode(&[b"exists", dst]), tx).get().await;
+                if scan::reply_int(&r) == Some(1) {
+                    Reply::new(&mut out, proto).int(0);
+                    return out;
+                }
+            }
+            return move_value(&dumped, s_dst, dst_db, proto, dst, true, tx, b":1\r\n").await;
+        }
+        Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny => {
+            let start = if cmd.span == Span::AllAny { (current().borrow_mut().random() as usize) % n } else { 0 };
+            let mut pending = Vec::new();
+            for k in 0..n {
+                let s = (start + k) % n;
+                pending.push(call(s, db, proto, parts.bytes.clone(), tx));
+            }
+            let mut replies = Vec::new();
+            for p in pending {
+                replies.push(p.get().await);
+            }
+            if let Some(err) = replies.iter().find(|r| scan::is_error(r)) {
+                return err.clone();
+            }
+            let mut reply = Reply::new(&mut out, proto);
+            match cmd.span {
+                Span::AllSum => reply.int(replies.iter().filter_map(|r| scan::reply_int(r)).sum()),
+                Span::AllFirst => reply.raw(&replies[0]),
+                Span::AllConcat => {
+                    let items: Vec<Vec<u8>> = replies
+                        .iter()
+                        .flat_map(|r| scan::array_items(r).unwrap_or_default().into_iter().map(|i| i.to_vec()).collect::<Vec<_>>())
+                        .collect();
+                    reply.array(items.len());
+                    for i in items {
+                        reply.raw(&i);
+                    }
+                }
+                _ => match replies.iter().find(|r| !matches!(r.first(), Some(b'$') if r.starts_with(b"$-1")) && !r.starts_with(b"_")) {
+                    Some(r) => reply.raw(r),
+                    None => reply.null(),
+                },
+            }
+        }
+        Span::Scan => return scan_shards(&args, db, proto, n).await,
+    }
+    out
+}
+
+/// Stores a value taken or copied from another shard (`__takettl`/`__dumpttl`'s reply) at `dst`.
+#[allow(clippy::too_many_arguments)]
+async fn move_value(
+    got: &[u8],
+    s_dst: usize,
+    db: usize,
+    proto: Protocol,
+    dst: &[u8],
+    replace: bool,
+    tx: Option<TxId>,
+    ok_reply: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    if scan::is_error(got) {
+        return got.to_vec();
+    }
+    let Some(items) = scan::array_items(got).filter(|i| i.len() == 2) else {
+        Reply::new(&mut out, proto).error(tessera_core::errors::NO_SUCH_KEY);
+        return out;
+    };
+    let payload = bulk_body(items[0]);
+    let expire_at = scan::reply_int(items[1]).unwrap_or(0).to_string();
+    let mut sub: Vec<&[u8]> = vec![b"restore", dst, expire_at.as_bytes(), payload, b"ABSTTL"];
+    if replace {
+        sub.push(b"REPLACE");
+    }
+    let r = call(s_dst, db, proto, encode(&sub), tx).get().await;
+    if scan::is_error(&r) {
+        return r;
+    }
+    ok_reply.to_vec()
+}
+
+/// The content of a `$n` bulk reply.
+fn bulk_body(item: &[u8]) -> &[u8] {
+    let Some(end) = item.windows(2).position(|w| w == b"\r\n") else { return &[] };
+    let body = &item[end + 2..];
+    &body[..body.len().saturating_sub(2)]
+}
+
+/// SCAN over every shard: the cursor's top bits name the shard, the rest is that shard's cursor.
+async fn scan_shards(args: &Args<'_>, db: usize, proto: Protocol, n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let Some(cursor) = std::str::from_utf8(args.get(1)).ok().and_then(|c| c.parse::<u64>().ok()) else {
+        Reply::new(&mut out, proto).error("ERR invalid cursor");
+        return out;
+    };
+    let mask = (1u64 << CURSOR_BITS) - 1;
+    let mut shard = (cursor >> CURSOR_BITS) as usize;
+    if shard >= n {
+        Reply::new(&mut out, proto).array(2);
+        Reply::new(&mut out, proto).bulk(b"0");
+        Reply::new(&mut out, proto).array(0);
+        return out;
+    }
+    let local = (cursor & mask).to_string();
+    let mut sub: Vec<&[u8]> = args.iter().collect();
+    sub[1] = local.as_bytes();
+    let r = call(shard, db, proto, encode(&sub), None).get().await;
+    if scan::is_error(&r) {
+        return r;
+    }
+    let Some(items) = scan::array_items(&r).filter(|i| i.len() == 2) else { return r };
+    let next_local: u64 = std::str::from_utf8(bulk_body(items[0])).ok().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let next = if next_local == 0 {
+        shard += 1;
+        if shard >= n {
+            0
+        } else {
+            (shard as u64) << CURSOR_BITS
+        }
+    } else {
+        ((shard as u64) << CURSOR_BITS) | next_local
+    };
+    let mut reply = Reply::new(&mut out, proto);
+    reply.array(2);
+    reply.bulk(next.to_string().as_bytes());
+    reply.raw(items[1]);
+    out
+}
