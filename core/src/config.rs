@@ -208,7 +208,7 @@ impl Config {
             slot.1 = value.to_string();
             return Ok(());
         }
-        Err(format!("Bad directive or wrong number of arguments"))
+        Err("Bad directive or wrong number of arguments".to_string())
     }
 
     /// Sets a directive as CONFIG SET does: immutable ones are refused with Redis's words.

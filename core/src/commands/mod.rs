@@ -230,6 +230,7 @@ impl Command {
 }
 
 /// Builds a table row (keeps the family files short).
+#[allow(clippy::too_many_arguments)]
 pub const fn cmd(
     name: &'static str,
     arity: i32,

@@ -1,6 +1,7 @@
 //! A shard's data: its databases, and the counters INFO reports about them.
 
 pub mod db;
+pub mod dump;
 pub mod glob;
 pub mod table;
 pub mod value;
