@@ -18,7 +18,7 @@ pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 /// INCRBYFLOAT would produce NaN or infinity.
 pub const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
 /// SETRANGE and APPEND would make a string over `proto-max-bulk-len`.
-pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto_max_bulk_len)";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 /// A database index out of range.
 pub const DB_INDEX: &str = "ERR DB index is out of range";
 /// Source and destination are the same object (MOVE, COPY in the same db).

@@ -323,7 +323,7 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
                 Run::Node(NodeCmd::Ping | NodeCmd::Echo | NodeCmd::Time) => {}
                 Run::Node(_) => local = false,
                 Run::Shard(_) => {
-                    if !matches!(single_owner(sh, cmd, &args), Ok(s) if s == me)
+                    if single_owner(sh, cmd, &args) != Some(me)
                         || matches!(cmd.span, tessera_core::commands::Span::AllSum | tessera_core::commands::Span::AllFirst | tessera_core::commands::Span::AllConcat | tessera_core::commands::Span::AllAny | tessera_core::commands::Span::Scan)
                     {
                         local = false;
@@ -822,7 +822,7 @@ fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) {
                 }
             });
         }
-        b"set" if argc >= 4 && argc % 2 == 0 => {
+        b"set" if argc >= 4 && argc.is_multiple_of(2) => {
             let mut next = sh.config.clone();
             for i in (2..argc).step_by(2) {
                 let name = String::from_utf8_lossy(args.get(i)).into_owned();

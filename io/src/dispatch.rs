@@ -11,7 +11,7 @@ use tessera_core::protocol::{args::encode_command, Args, Reply};
 
 use crate::conn::{Queued, ReplyMode};
 use crate::mesh::{Call, Msg};
-use crate::shard::{footprint_of, now_ms, Deferred, Shard};
+use crate::shard::{footprint_of, Deferred, Shard};
 use crate::txn::{self, Job};
 
 /// What the parser does after a command.
@@ -74,7 +74,7 @@ fn refuse(sh: &mut Shard, idx: usize, msg: &str) {
 
 /// Checks and runs one command of connection `idx`.
 pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
-    let now = now_ms();
+    let now = sh.clock;
     let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
     if conn.closing {
         return Flow::Hold;
@@ -89,7 +89,6 @@ pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>)
             conn.reply_mode = ReplyMode::On;
         }
     }
-    sh.to_send.push(idx as u32);
     flow
 }
 
@@ -132,32 +131,33 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
     }
 }
 
-/// The shard every key of the command lives on, or None when they are spread.
-pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Result<usize, ()> {
+/// The shard every key of the command lives on (this one for keyless commands), or None when
+/// the keys are spread over several.
+pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Option<usize> {
     let mut owner = None;
     for i in cmd.keys.key_indexes(args.len()) {
         let s = sh.owner(args.get(i));
         match owner {
             None => owner = Some(s),
-            Some(o) if o != s => return Err(()),
+            Some(o) if o != s => return None,
             _ => {}
         }
     }
-    Ok(owner.unwrap_or(sh.id))
+    Some(owner.unwrap_or(sh.id))
 }
 
 fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
     let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
     let (db, proto) = (conn.db, conn.proto);
     let spans_all = matches!(cmd.span, Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan);
-    let target = if spans_all { Err(()) } else { single_owner(sh, cmd, args) };
+    let target = if spans_all { None } else { single_owner(sh, cmd, args) };
     let target = match target {
-        Ok(t) => t,
-        Err(()) if cmd.span == Span::Single => {
+        Some(t) => t,
+        None if cmd.span == Span::Single => {
             refuse(sh, idx, "CROSSSLOT Keys in request don't hash to the same slot");
             return Flow::Continue;
         }
-        Err(()) => {
+        None => {
             let job = Job::command(cmd, encoded(args, raw), db, proto);
             txn::start(sh, idx, job);
             return Flow::Hold;
@@ -175,7 +175,7 @@ fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw
                 return Flow::Continue;
             }
         }
-        run_inline(sh, idx, args);
+        run_inline(sh, idx, cmd, args);
     } else {
         let conn = sh.conns[idx].as_mut().expect("live connection");
         let seq = conn.reserve_slot();
@@ -186,7 +186,7 @@ fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw
 }
 
 /// Runs a command on this shard and writes its reply in order.
-fn run_inline(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>) {
     let Some(conn) = sh.conns[idx].as_mut() else { return };
     let (db, proto) = (conn.db, conn.proto);
     let muted = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
@@ -196,7 +196,7 @@ fn run_inline(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         Some(_) => Vec::new(),
     };
     let start = out.len();
-    sh.execute(db, proto, args, &mut out);
+    sh.run_command(cmd, db, proto, args, &mut out);
     if muted {
         out.truncate(start);
     }

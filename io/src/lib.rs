@@ -55,10 +55,23 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
     let mut per_shard = vec![Vec::new(); shards];
     for addr in &config.bind {
         let addr = addr.trim_start_matches('-');
+        let ip: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad bind address {addr}")))?;
+        if port != 0 {
+            // SO_REUSEPORT would let a second server share the port unnoticed: probe first
+            // without it, so a port in use fails as it does for Redis.
+            let sa = std::net::SocketAddr::new(ip, port);
+            let probe = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
+            probe.set_reuse_address(true)?;
+            if sa.is_ipv6() {
+                probe.set_only_v6(true)?;
+            }
+            probe.bind(&SockAddr::from(sa)).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("Could not create server TCP listening socket {addr}:{port}: {e}"))
+            })?;
+        }
         for fds in per_shard.iter_mut() {
-            let ip: std::net::IpAddr = addr
-                .parse()
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad bind address {addr}")))?;
             let sa = std::net::SocketAddr::new(ip, port);
             let sock = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
             sock.set_reuse_address(true)?;

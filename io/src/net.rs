@@ -168,6 +168,7 @@ pub fn flush_outbox(sh: &mut Shard, senders: &Senders<Batch>) {
 
 /// One turn: handle completions, resume connections, submit sends. True when anything happened.
 fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
+    sh.clock = now_ms();
     let mut events = std::mem::take(&mut io.events);
     events.clear();
     io.ring.drain(|ud, res, flags| events.push((ud, res, flags)));
@@ -367,6 +368,7 @@ fn parse_loop(
     scratch: &mut Vec<u8>,
 ) -> usize {
     let mut pos = 0;
+    sh.to_send.push(idx as u32);
     while pos < buf.len() {
         let limits = sh.limits;
         match protocol::parse_request(&buf[pos..], spans, scratch, &limits) {

@@ -123,6 +123,9 @@ pub struct Shard {
     pub pause: (u64, bool),
     /// Cached reader limits from the configuration.
     pub limits: ReaderLimits,
+    /// Unix ms, read once per turn of the loop and per batch of messages (Redis also reads the
+    /// clock once per command call, not per key).
+    pub clock: u64,
     /// Batches that could not be sent yet because a peer's channel was full, per peer.
     pub stalled: Vec<VecDeque<Batch>>,
 }
@@ -198,6 +201,7 @@ impl Shard {
             stats: Stats::default(),
             pause: (0, false),
             limits,
+            clock: now_ms(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
             node,
         }
@@ -210,6 +214,9 @@ impl Shard {
 
     /// The shard that owns `key`.
     pub fn owner(&self, key: &[u8]) -> usize {
+        if self.node.shards == 1 {
+            return 0;
+        }
         slot::slot_shard(slot::key_slot(key), self.node.shards)
     }
 
@@ -255,17 +262,24 @@ impl Shard {
             reply.error(&tessera_core::errors::unknown_command(args.get(0), &rest));
             return;
         };
+        self.run_command(cmd, db, proto, args, out);
+    }
+
+    /// Runs a command already looked up in the table; appends its reply to `out`.
+    pub fn run_command(&mut self, cmd: &'static Command, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
+        let mut reply = Reply::new(out, proto);
         let Run::Shard(handler) = cmd.run else {
             reply.error("ERR command cannot run on a shard");
             return;
         };
         self.stats.commands += 1;
+        self.ks.set_clock(self.clock);
         let rand = self.random();
         let db = db.min(self.ks.dbs.len() - 1);
         let mut ctx = Ctx {
             ks: &mut self.ks,
             db,
-            now_ms: now_ms(),
+            now_ms: self.clock,
             config: &self.config,
             rand,
             shard: (self.id, self.node.shards),
@@ -321,6 +335,7 @@ impl Shard {
 
     /// Handles a batch of messages from peer `from`.
     pub fn handle_batch(&mut self, from: usize, batch: Batch) {
+        self.clock = now_ms();
         for msg in batch {
             match msg {
                 Msg::Call(call) => self.handle_call(from, call),

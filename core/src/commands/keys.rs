@@ -623,9 +623,13 @@ fn object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let now = ctx.now_ms;
     let lfu = lfu_policy(ctx.config);
     let config = ctx.config;
-    let Some(entry) = lookup_read(ctx, args.get(2)) else {
+    // OBJECT looks without touching, as Redis's LOOKUP_NOTOUCH: the idle time stays.
+    let db = ctx.db;
+    let Some(entry) = ctx.ks.dbs[db].peek(args.get(2), now) else {
+        ctx.ks.misses += 1;
         return reply.null();
     };
+    ctx.ks.hits += 1;
     let idle = u64::from(lru_clock(now).saturating_sub(entry.access));
     match sub {
         "encoding" => reply.bulk(entry.value.encoding().as_bytes()),

@@ -277,9 +277,9 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     strings::COMMANDS.iter().chain(keys::COMMANDS.iter()).chain(server::COMMANDS.iter())
 }
 
-fn index() -> &'static HashMap<&'static str, &'static Command> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
-    INDEX.get_or_init(|| all().map(|c| (c.name, c)).collect())
+fn index() -> &'static HashMap<&'static [u8], &'static Command> {
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
+    INDEX.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect())
 }
 
 /// Finds a command by name, ignoring case. Internal commands are found too; the caller refuses
@@ -292,8 +292,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     for (d, s) in buf.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
-    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
-    index().get(lower).copied()
+    index().get(&buf[..name.len()]).copied()
 }
 
 /// Number of commands clients can call (COMMAND COUNT).

@@ -1,68 +1,1942 @@
-//! The string family: GET, SET and their relatives.
+//! The string family: GET, SET and their relatives, as Redis 7.0's `t_string.c`.
+//!
+//! Every handler runs on the shard that owns its key(s) and writes exactly one reply. Reads go
+//! through [`lookup_read`] (which counts keyspace hits and misses as Redis's `lookupKeyRead`);
+//! writes reach the table through `Db::set`/`Db::get_mut`, so watchers of a key are told only
+//! when the key really changes.
+
+use std::fmt::Write as _;
 
 use super::flags::*;
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::errors;
-use crate::keyspace::Value;
+use crate::keyspace::{Entry, Value};
+use crate::protocol::args::{parse_float, parse_int};
+use crate::protocol::reply::format_double_human;
 use crate::protocol::{Args, Reply};
 
 /// The string commands.
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("get", 2, READONLY | FAST, keys(1, 1, 1), Span::Single, Run::Shard(get), "string", "Returns the string value of a key."),
-    cmd("set", -3, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(set), "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."),
-    cmd("mget", -2, READONLY | FAST, keys(1, -1, 1), Span::Gather, Run::Shard(mget), "string", "Atomically returns the string values of one or more keys."),
-    cmd("mset", -3, WRITE | DENYOOM, keys(1, -1, 2), Span::Pairs, Run::Shard(mset), "string", "Atomically creates or modifies the string values of one or more keys."),
+    cmd("get", 2, READONLY | FAST, keys(1, 1, 1), Span::Single, Run::Shard(get), "string", "Get the value of a key"),
+    cmd("set", -3, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(set), "string", "Set the string value of a key"),
+    cmd("setnx", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(setnx), "string", "Set the value of a key, only if the key does not exist"),
+    cmd("setex", 4, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(setex), "string", "Set the value and expiration of a key"),
+    cmd("psetex", 4, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(psetex), "string", "Set the value and expiration in milliseconds of a key"),
+    cmd("mget", -2, READONLY | FAST, keys(1, -1, 1), Span::Gather, Run::Shard(mget), "string", "Get the values of all the given keys"),
+    cmd("mset", -3, WRITE | DENYOOM, keys(1, -1, 2), Span::Pairs, Run::Shard(mset), "string", "Set multiple keys to multiple values"),
+    cmd("msetnx", -3, WRITE | DENYOOM, keys(1, -1, 2), Span::PairsIfNoneExist, Run::Shard(msetnx), "string", "Set multiple keys to multiple values, only if none of the keys exist"),
+    cmd("getset", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(getset), "string", "Set the string value of a key and return its old value"),
+    cmd("getdel", 2, WRITE | FAST, keys(1, 1, 1), Span::Single, Run::Shard(getdel), "string", "Get the value of a key and delete the key"),
+    cmd("getex", -2, WRITE | FAST, keys(1, 1, 1), Span::Single, Run::Shard(getex), "string", "Get the value of a key and optionally set its expiration"),
+    cmd("append", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(append), "string", "Append a value to a key"),
+    cmd("strlen", 2, READONLY | FAST, keys(1, 1, 1), Span::Single, Run::Shard(strlen), "string", "Get the length of the value stored in a key"),
+    cmd("incr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(incr), "string", "Increment the integer value of a key by one"),
+    cmd("decr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(decr), "string", "Decrement the integer value of a key by one"),
+    cmd("incrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(incrby), "string", "Increment the integer value of a key by the given amount"),
+    cmd("decrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(decrby), "string", "Decrement the integer value of a key by the given number"),
+    cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), Span::Single, Run::Shard(incrbyfloat), "string", "Increment the float value of a key by the given amount"),
+    cmd("getrange", 4, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(getrange), "string", "Get a substring of the string stored at a key"),
+    cmd("setrange", 4, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(setrange), "string", "Overwrite part of a string at key starting at the specified offset"),
+    cmd("substr", 4, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(getrange), "string", "Get a substring of the string stored at a key"),
+    cmd("lcs", -3, READONLY, keys(1, 2, 1), Span::Single, Run::Shard(lcs), "string", "Find longest common substring"),
 ];
 
-/// Writes the string at `key`, a null when absent, or WRONGTYPE.
-fn reply_string(ctx: &mut Ctx<'_>, key: &[u8], reply: &mut Reply<'_>) {
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Looks `key` up for reading, as Redis's `lookupKeyRead`: an expired key is removed and reads
+/// as absent, and the lookup counts as a keyspace hit or miss (INFO's `keyspace_hits`).
+fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
     let now = ctx.now_ms;
-    match ctx.db().get(key, now) {
-        None => reply.null(),
-        Some(e) => {
-            let mut buf = itoa::Buffer::new();
-            match e.value.as_bytes(&mut buf) {
-                Some(b) => reply.bulk(b),
-                None => reply.error(errors::WRONGTYPE),
-            }
+    let ks = &mut *ctx.ks;
+    let found = ks.dbs[ctx.db].get(key, now);
+    if found.is_some() {
+        ks.hits += 1;
+    } else {
+        ks.misses += 1;
+    }
+    found
+}
+
+/// What a read of a string key found.
+enum Found {
+    /// No such key.
+    Missing,
+    /// The key holds something other than a string.
+    WrongType,
+    /// The key holds a string.
+    Str,
+}
+
+/// Redis's `getGenericCommand`: replies the string at `key`, a null when absent, or WRONGTYPE.
+/// GET, GETSET, GETDEL and SET ... GET all start with it.
+fn reply_string(ctx: &mut Ctx<'_>, key: &[u8], reply: &mut Reply<'_>) -> Found {
+    let Some(e) = lookup_read(ctx, key) else {
+        reply.null();
+        return Found::Missing;
+    };
+    let mut buf = itoa::Buffer::new();
+    match e.value.as_bytes(&mut buf) {
+        Some(b) => {
+            reply.bulk(b);
+            Found::Str
+        }
+        None => {
+            reply.error(errors::WRONGTYPE);
+            Found::WrongType
         }
     }
 }
 
+/// Which expiry option a SET or GETEX call gave.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExpireKind {
+    /// `EX seconds`: relative seconds.
+    Ex,
+    /// `PX milliseconds`: relative milliseconds.
+    Px,
+    /// `EXAT unix-seconds`: absolute seconds.
+    ExAt,
+    /// `PXAT unix-milliseconds`: absolute milliseconds.
+    PxAt,
+}
+
+impl ExpireKind {
+    fn in_seconds(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::ExAt)
+    }
+
+    fn is_relative(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::Px)
+    }
+}
+
+/// Options of SET (`NX XX GET KEEPTTL` and the expiries) or GETEX (the expiries and `PERSIST`).
+#[derive(Default)]
+struct StringOpts {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    /// The expiry option and the index of its argument.
+    expire: Option<(ExpireKind, usize)>,
+}
+
+/// Redis's `parseExtendedStringArgumentsOrReply`: reads the options from argument `from` on,
+/// for SET (`is_set`) or GETEX. The same option twice is accepted (the last expiry wins);
+/// options that contradict each other, or one that the command does not know, are a syntax
+/// error.
+fn parse_string_opts(
+    args: &Args<'_>,
+    from: usize,
+    is_set: bool,
+) -> Result<StringOpts, &'static str> {
+    let mut o = StringOpts::default();
+    let mut j = from;
+    while j < args.len() {
+        let opt = args.get(j);
+        let has_next = j + 1 < args.len();
+        // Another expiry than `kind` was already given.
+        let other_expire = |kind: ExpireKind| o.expire.is_some_and(|(k, _)| k != kind);
+        let word = |w: &str| opt.eq_ignore_ascii_case(w.as_bytes());
+        let kind = if word("ex") {
+            Some(ExpireKind::Ex)
+        } else if word("px") {
+            Some(ExpireKind::Px)
+        } else if word("exat") {
+            Some(ExpireKind::ExAt)
+        } else if word("pxat") {
+            Some(ExpireKind::PxAt)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            if o.keepttl || o.persist || other_expire(kind) || !has_next {
+                return Err(errors::SYNTAX);
+            }
+            o.expire = Some((kind, j + 1));
+            j += 2;
+            continue;
+        }
+        if is_set && word("nx") && !o.xx {
+            o.nx = true;
+        } else if is_set && word("xx") && !o.nx {
+            o.xx = true;
+        } else if is_set && word("get") {
+            o.get = true;
+        } else if is_set && word("keepttl") && o.expire.is_none() {
+            o.keepttl = true;
+        } else if !is_set && word("persist") && o.expire.is_none() {
+            o.persist = true;
+        } else {
+            return Err(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// Redis's `getExpireMillisecondsOrReply`: the absolute expiry in Unix milliseconds that `arg`
+/// gives for `kind`. Not an integer: "not an integer"; not positive, or overflowing once turned
+/// into milliseconds or made absolute: `invalid` (the command's "invalid expire time").
+fn expire_at_ms(
+    arg: &[u8],
+    kind: ExpireKind,
+    now_ms: u64,
+    invalid: &'static str,
+) -> Result<u64, &'static str> {
+    let n = parse_int(arg)?;
+    if n <= 0 || (kind.in_seconds() && n > i64::MAX / 1000) {
+        return Err(invalid);
+    }
+    let mut ms = if kind.in_seconds() { n * 1000 } else { n };
+    if kind.is_relative() {
+        ms = ms
+            .checked_add(i64::try_from(now_ms).map_err(|_| invalid)?)
+            .ok_or(invalid)?;
+    }
+    Ok(ms as u64)
+}
+
+/// Redis's `setGenericCommand`, the body of SET, SETNX, SETEX and PSETEX once the options are
+/// read and the expiry (`expire_at`, 0 for none) is known. `int_replies` answers `:1`/`:0` as
+/// SETNX does instead of `+OK`/null.
+fn set_generic(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    val: &[u8],
+    opts: &StringOpts,
+    expire_at: u64,
+    int_replies: bool,
+    reply: &mut Reply<'_>,
+) {
+    let now = ctx.now_ms;
+    let found = if opts.get {
+        match reply_string(ctx, key, reply) {
+            Found::WrongType => return,
+            Found::Missing => false,
+            Found::Str => true,
+        }
+    } else if opts.nx || opts.xx {
+        ctx.db().contains(key, now)
+    } else {
+        false
+    };
+    if (opts.nx && found) || (opts.xx && !found) {
+        if !opts.get {
+            if int_replies {
+                reply.int(0);
+            } else {
+                reply.null();
+            }
+        }
+        return;
+    }
+    let value = Value::string(val);
+    if opts.keepttl {
+        ctx.db().set_keep_ttl(key, value, now);
+    } else {
+        ctx.db().set(key, value, expire_at);
+    }
+    ctx.ks.dirty += 1;
+    if !opts.get {
+        if int_replies {
+            reply.int(1);
+        } else {
+            reply.ok();
+        }
+    }
+}
+
+/// A new string of `len` zero bytes with spare room, so OBJECT ENCODING says `raw` as Redis
+/// does for strings built by SETRANGE and APPEND.
+fn zeroed_raw(len: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(len + 1);
+    v.resize(len, 0);
+    v
+}
+
+/// Turns an `int`-encoded string into its bytes so it can change in place; returns the bytes.
+fn raw_bytes(value: &mut Value) -> Option<&mut Vec<u8>> {
+    if let Value::Int(n) = *value {
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(n).as_bytes();
+        let mut v = Vec::with_capacity(digits.len() + 1);
+        v.extend_from_slice(digits);
+        *value = Value::Str(v);
+    }
+    match value {
+        Value::Str(v) => Some(v),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET, SET and friends
+// ---------------------------------------------------------------------------------------------
+
+/// GET key
 fn get(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     reply_string(ctx, args.get(1), reply);
 }
 
+/// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]
 fn set(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    // Options are completed in the string family's full implementation.
-    let now = ctx.now_ms;
-    ctx.db().set(args.get(1), Value::string(args.get(2)), 0);
-    let _ = now;
+    let opts = match parse_string_opts(args, 3, true) {
+        Ok(o) => o,
+        Err(e) => return reply.error(e),
+    };
+    let mut expire_at = 0;
+    if let Some((kind, i)) = opts.expire {
+        match expire_at_ms(args.get(i), kind, ctx.now_ms, errors::INVALID_EXPIRE) {
+            Ok(at) => expire_at = at,
+            Err(e) => return reply.error(e),
+        }
+    }
+    set_generic(
+        ctx,
+        args.get(1),
+        args.get(2),
+        &opts,
+        expire_at,
+        false,
+        reply,
+    );
+}
+
+/// SETNX key value
+fn setnx(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let opts = StringOpts {
+        nx: true,
+        ..StringOpts::default()
+    };
+    set_generic(ctx, args.get(1), args.get(2), &opts, 0, true, reply);
+}
+
+/// SETEX key seconds value
+fn setex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    set_with_expire(
+        ctx,
+        args,
+        ExpireKind::Ex,
+        errors::INVALID_EXPIRE_SETEX,
+        reply,
+    );
+}
+
+/// PSETEX key milliseconds value
+fn psetex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    set_with_expire(
+        ctx,
+        args,
+        ExpireKind::Px,
+        errors::INVALID_EXPIRE_PSETEX,
+        reply,
+    );
+}
+
+fn set_with_expire(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    kind: ExpireKind,
+    invalid: &'static str,
+    reply: &mut Reply<'_>,
+) {
+    match expire_at_ms(args.get(2), kind, ctx.now_ms, invalid) {
+        Ok(at) => set_generic(
+            ctx,
+            args.get(1),
+            args.get(3),
+            &StringOpts::default(),
+            at,
+            false,
+            reply,
+        ),
+        Err(e) => reply.error(e),
+    }
+}
+
+/// MGET key [key ...]: an array with each key's string, null for absent keys and other types.
+/// Across shards each shard answers for its own keys (`Span::Gather`).
+fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    reply.array(args.len() - 1);
+    for i in 1..args.len() {
+        let mut buf = itoa::Buffer::new();
+        let bytes = lookup_read(ctx, args.get(i)).and_then(|e| e.value.as_bytes(&mut buf));
+        reply.bulk_or_null(bytes);
+    }
+}
+
+/// MSET key value [key value ...]. Across shards each shard sets its own pairs (`Span::Pairs`).
+fn mset(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    if (args.len() - 1) % 2 == 1 {
+        return reply.error(&errors::wrong_arity("mset"));
+    }
+    set_pairs(ctx, args);
     reply.ok();
 }
 
-fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    reply.array(args.len() - 1);
+/// MSETNX key value [key value ...]: sets every pair only when none of the keys exists. This
+/// is the whole command when all keys share this shard; across shards the transaction layer
+/// checks with EXISTS and sets with MSET (`Span::PairsIfNoneExist`).
+fn msetnx(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    if (args.len() - 1) % 2 == 1 {
+        return reply.error(&errors::wrong_arity("msetnx"));
+    }
     let now = ctx.now_ms;
-    for i in 1..args.len() {
-        let mut buf = itoa::Buffer::new();
-        match ctx.db().get(args.get(i), now) {
-            Some(e) => match e.value.as_bytes(&mut buf) {
-                Some(b) => reply.bulk(b),
-                None => reply.null(),
-            },
-            None => reply.null(),
+    if (1..args.len())
+        .step_by(2)
+        .any(|i| ctx.db().contains(args.get(i), now))
+    {
+        return reply.int(0);
+    }
+    set_pairs(ctx, args);
+    reply.int(1);
+}
+
+fn set_pairs(ctx: &mut Ctx<'_>, args: &Args<'_>) {
+    for i in (1..args.len()).step_by(2) {
+        ctx.db().set(args.get(i), Value::string(args.get(i + 1)), 0);
+    }
+    ctx.ks.dirty += (args.len() as u64 - 1) / 2;
+}
+
+/// GETSET key value: the old string (or null); the key's time to live is dropped.
+fn getset(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    if let Found::WrongType = reply_string(ctx, args.get(1), reply) {
+        return;
+    }
+    ctx.db().set(args.get(1), Value::string(args.get(2)), 0);
+    ctx.ks.dirty += 1;
+}
+
+/// GETDEL key
+fn getdel(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    if let Found::Str = reply_string(ctx, args.get(1), reply) {
+        let now = ctx.now_ms;
+        if ctx.db().remove(args.get(1), now).is_some() {
+            ctx.ks.dirty += 1;
         }
     }
 }
 
-fn mset(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    if args.len() % 2 == 0 {
-        reply.error(&errors::wrong_arity("mset"));
-        return;
+/// GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]
+fn getex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let opts = match parse_string_opts(args, 2, false) {
+        Ok(o) => o,
+        Err(e) => return reply.error(e),
+    };
+    let key = args.get(1);
+    let now = ctx.now_ms;
+    // Redis looks the key up before it reads the expiry: a missing key answers null whatever
+    // the expiry says.
+    let had_ttl = match lookup_read(ctx, key) {
+        None => return reply.null(),
+        Some(e) if !e.value.is_string() => return reply.error(errors::WRONGTYPE),
+        Some(e) => e.expire_at != 0,
+    };
+    let mut expire_at = 0;
+    if let Some((kind, i)) = opts.expire {
+        match expire_at_ms(args.get(i), kind, now, errors::INVALID_EXPIRE_GETEX) {
+            Ok(at) => expire_at = at,
+            Err(e) => return reply.error(e),
+        }
     }
-    for i in (1..args.len()).step_by(2) {
-        ctx.db().set(args.get(i), Value::string(args.get(i + 1)), 0);
+    {
+        let mut buf = itoa::Buffer::new();
+        let db = &ctx.ks.dbs[ctx.db];
+        reply.bulk_or_null(db.peek(key, now).and_then(|e| e.value.as_bytes(&mut buf)));
     }
-    reply.ok();
+    match opts.expire {
+        // An absolute time already past deletes the key.
+        Some((kind, _)) if !kind.is_relative() && expire_at <= now => {
+            ctx.db().remove(key, now);
+            ctx.ks.dirty += 1;
+        }
+        Some(_) => {
+            ctx.db().set_expire(key, expire_at, now);
+            ctx.ks.dirty += 1;
+        }
+        None if opts.persist && had_ttl => {
+            ctx.db().set_expire(key, 0, now);
+            ctx.ks.dirty += 1;
+        }
+        None => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// APPEND, STRLEN, GETRANGE, SETRANGE
+// ---------------------------------------------------------------------------------------------
+
+/// APPEND key value: the length after appending. The string grows in place.
+fn append(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let (key, add) = (args.get(1), args.get(2));
+    let now = ctx.now_ms;
+    let old_len = match ctx.db().get(key, now) {
+        None => {
+            ctx.db().set(key, Value::string(add), 0);
+            ctx.ks.dirty += 1;
+            return reply.int(add.len() as i64);
+        }
+        Some(e) => {
+            let mut buf = itoa::Buffer::new();
+            match e.value.as_bytes(&mut buf) {
+                Some(b) => b.len(),
+                None => return reply.error(errors::WRONGTYPE),
+            }
+        }
+    };
+    if (old_len + add.len()) as u64 > ctx.config.proto_max_bulk_len {
+        return reply.error(errors::STRING_TOO_LONG);
+    }
+    let Some(bytes) = ctx
+        .db()
+        .get_mut(key, now)
+        .and_then(|e| raw_bytes(&mut e.value))
+    else {
+        return reply.error(errors::WRONGTYPE);
+    };
+    // Keep spare room as sds does: OBJECT ENCODING then says `raw`, as in Redis.
+    bytes.reserve(add.len() + 1);
+    bytes.extend_from_slice(add);
+    let len = bytes.len();
+    ctx.ks.dirty += 1;
+    reply.int(len as i64);
+}
+
+/// STRLEN key
+fn strlen(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let Some(e) = lookup_read(ctx, args.get(1)) else {
+        return reply.int(0);
+    };
+    let mut buf = itoa::Buffer::new();
+    match e.value.as_bytes(&mut buf) {
+        Some(b) => reply.int(b.len() as i64),
+        None => reply.error(errors::WRONGTYPE),
+    }
+}
+
+/// GETRANGE key start end (and SUBSTR, its old name): the bytes from `start` to `end`
+/// inclusive, negative indexes counting from the end; an empty string when out of range.
+fn getrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let (mut start, mut end) = match (parse_int(args.get(2)), parse_int(args.get(3))) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(e), _) | (_, Err(e)) => return reply.error(e),
+    };
+    let Some(e) = lookup_read(ctx, args.get(1)) else {
+        return reply.bulk(b"");
+    };
+    let mut buf = itoa::Buffer::new();
+    let Some(s) = e.value.as_bytes(&mut buf) else {
+        return reply.error(errors::WRONGTYPE);
+    };
+    if start < 0 && end < 0 && start > end {
+        return reply.bulk(b"");
+    }
+    let len = s.len() as i64;
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    let start = start.max(0);
+    let end = end.max(0).min(len - 1);
+    if start > end {
+        reply.bulk(b"");
+    } else {
+        reply.bulk(&s[start as usize..=end as usize]);
+    }
+}
+
+/// SETRANGE key offset value: overwrites from `offset`, padding with zero bytes; the length
+/// after the change.
+fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let key = args.get(1);
+    let value = args.get(3);
+    let offset = match parse_int(args.get(2)) {
+        Ok(n) if n < 0 => return reply.error(errors::OFFSET_OUT_OF_RANGE),
+        Ok(n) => n as u64,
+        Err(e) => return reply.error(e),
+    };
+    let too_long = offset.saturating_add(value.len() as u64) > ctx.config.proto_max_bulk_len;
+    let now = ctx.now_ms;
+    let old_len = match ctx.db().get(key, now) {
+        None if value.is_empty() => return reply.int(0),
+        None if too_long => return reply.error(errors::STRING_TOO_LONG),
+        None => {
+            let offset = offset as usize;
+            let mut bytes = zeroed_raw(offset + value.len());
+            bytes[offset..].copy_from_slice(value);
+            ctx.db().set(key, Value::Str(bytes), 0);
+            ctx.ks.dirty += 1;
+            return reply.int((offset + value.len()) as i64);
+        }
+        Some(e) => {
+            let mut buf = itoa::Buffer::new();
+            match e.value.as_bytes(&mut buf) {
+                Some(b) => b.len(),
+                None => return reply.error(errors::WRONGTYPE),
+            }
+        }
+    };
+    if value.is_empty() {
+        return reply.int(old_len as i64);
+    }
+    if too_long {
+        return reply.error(errors::STRING_TOO_LONG);
+    }
+    let Some(bytes) = ctx
+        .db()
+        .get_mut(key, now)
+        .and_then(|e| raw_bytes(&mut e.value))
+    else {
+        return reply.error(errors::WRONGTYPE);
+    };
+    let offset = offset as usize;
+    let end = offset + value.len();
+    if bytes.len() < end {
+        bytes.resize(end, 0);
+    }
+    bytes[offset..end].copy_from_slice(value);
+    let len = bytes.len();
+    ctx.ks.dirty += 1;
+    reply.int(len as i64);
+}
+
+// ---------------------------------------------------------------------------------------------
+// INCR and friends
+// ---------------------------------------------------------------------------------------------
+
+/// INCR key
+fn incr(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    incr_by(ctx, args.get(1), 1, reply);
+}
+
+/// DECR key
+fn decr(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    incr_by(ctx, args.get(1), -1, reply);
+}
+
+/// INCRBY key increment
+fn incrby(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    match parse_int(args.get(2)) {
+        Ok(n) => incr_by(ctx, args.get(1), n, reply),
+        Err(e) => reply.error(e),
+    }
+}
+
+/// DECRBY key decrement
+fn decrby(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    match parse_int(args.get(2)) {
+        Ok(i64::MIN) => reply.error(errors::DECREMENT_OVERFLOW),
+        Ok(n) => incr_by(ctx, args.get(1), -n, reply),
+        Err(e) => reply.error(e),
+    }
+}
+
+/// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 when absent), keeping the
+/// key's time to live.
+fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64, reply: &mut Reply<'_>) {
+    let now = ctx.now_ms;
+    let current = match ctx.db().get(key, now) {
+        None => None,
+        Some(e) => match &e.value {
+            Value::Int(n) => Some(*n),
+            Value::Str(b) => match parse_int(b) {
+                Ok(n) => Some(n),
+                Err(e) => return reply.error(e),
+            },
+            #[allow(unreachable_patterns)]
+            _ => return reply.error(errors::WRONGTYPE),
+        },
+    };
+    let Some(new) = current.unwrap_or(0).checked_add(by) else {
+        return reply.error(errors::OVERFLOW);
+    };
+    match current {
+        Some(_) => {
+            if let Some(e) = ctx.db().get_mut(key, now) {
+                e.value = Value::Int(new);
+            }
+        }
+        None => ctx.db().set(key, Value::Int(new), 0),
+    }
+    ctx.ks.dirty += 1;
+    reply.int(new);
+}
+
+/// INCRBYFLOAT key increment: the new value as a bulk string, stored as that same string.
+fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let key = args.get(1);
+    let now = ctx.now_ms;
+    // The value as a float, and as an integer when it is one.
+    let (current, current_int, exists) = match ctx.db().get(key, now) {
+        None => (Some(0.0), Some(0), false),
+        Some(e) => match &e.value {
+            Value::Int(n) => (Some(*n as f64), Some(*n), true),
+            Value::Str(b) => (parse_long_double(b), parse_int(b).ok(), true),
+            #[allow(unreachable_patterns)]
+            _ => return reply.error(errors::WRONGTYPE),
+        },
+    };
+    let (Some(current), Some(incr)) = (current, parse_long_double(args.get(2))) else {
+        return reply.error(errors::NOT_FLOAT);
+    };
+    let text = match (current_int, parse_int(args.get(2))) {
+        // Two integers: exact, as in Redis's long double (a 64-bit mantissa), where an f64
+        // would round sums past 2^53.
+        (Some(a), Ok(b)) => (a as i128 + b as i128).to_string(),
+        _ => {
+            let sum = decimal_sum(current, incr);
+            if !sum.is_finite() {
+                return reply.error(errors::NAN_OR_INF);
+            }
+            format_double_human(sum)
+        }
+    };
+    let value = Value::string(text.as_bytes());
+    if exists {
+        ctx.db().set_keep_ttl(key, value, now);
+    } else {
+        ctx.db().set(key, value, 0);
+    }
+    ctx.ks.dirty += 1;
+    reply.bulk(text.as_bytes());
+}
+
+/// A float as Redis's `string2ld` reads it: as [`parse_float`], but a number too large for
+/// the type is refused (`strtold`'s ERANGE) rather than read as infinite; only the words
+/// `inf` and `infinity` are.
+fn parse_long_double(bytes: &[u8]) -> Option<f64> {
+    let v = parse_float(bytes)?;
+    if v.is_infinite() && !bytes.iter().any(|c| c.eq_ignore_ascii_case(&b'i')) {
+        return None;
+    }
+    Some(v)
+}
+
+/// `a + b`, rounded to the shortest decimal the sum of the decimals the user typed could be.
+///
+/// Redis adds in `long double` (64-bit mantissa) and prints 17 decimals: for everyday inputs
+/// (0.1 + 0.2, 1 - 1.1) the long double error sits below the 17th decimal and Redis shows the
+/// exact decimal sum, where a plain f64 sum shows its binary error (0.30000000000000004). The
+/// decimal each operand stood for lies within half an ulp of it, and TwoSum gives the f64
+/// sum's own rounding error exactly; so the decimal sum lies within that slack of the exact
+/// sum, and the shortest decimal inside it is the sum Redis prints for such inputs.
+fn decimal_sum(a: f64, b: f64) -> f64 {
+    let r = a + b;
+    if !r.is_finite() {
+        return r;
+    }
+    // TwoSum: `r + err` is exactly `a + b`.
+    let bv = r - a;
+    let av = r - bv;
+    let err = (a - av) + (b - bv);
+    let slack = (ulp(a) + ulp(b)) / 2.0;
+    let mut text = String::with_capacity(32);
+    for digits in 1..17 {
+        text.clear();
+        let _ = write!(text, "{:.*e}", digits - 1, r);
+        if let Ok(x) = text.parse::<f64>() {
+            // `x` is the candidate decimal give or take half its own ulp.
+            if ((x - r) - err).abs() < slack + ulp(x) / 2.0 {
+                return x;
+            }
+        }
+    }
+    r
+}
+
+/// The distance from `|x|` to the next double away from zero (0 for zero).
+fn ulp(x: f64) -> f64 {
+    let x = x.abs();
+    if x == 0.0 || !x.is_finite() {
+        return 0.0;
+    }
+    let next = f64::from_bits(x.to_bits() + 1);
+    if next.is_finite() {
+        next - x
+    } else {
+        x - f64::from_bits(x.to_bits() - 1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LCS
+// ---------------------------------------------------------------------------------------------
+
+/// One run of matching bytes: `a[a_start..=a_end]` equals `b[b_start..=b_end]`.
+struct LcsMatch {
+    a: (u32, u32),
+    b: (u32, u32),
+}
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest common subsequence
+/// of two strings (absent keys are empty strings), its length, or the matching ranges.
+///
+/// The vanilla dynamic programming table, as Redis: (|a|+1)·(|b|+1) cells of 4 bytes, refused
+/// when that exceeds `proto-max-bulk-len`.
+fn lcs(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let (ka, kb) = (args.get(1), args.get(2));
+    let a_is_string = lookup_read(ctx, ka).map(|e| e.value.is_string());
+    let b_is_string = lookup_read(ctx, kb).map(|e| e.value.is_string());
+    if a_is_string == Some(false) || b_is_string == Some(false) {
+        return reply.error(errors::LCS_WRONGTYPE);
+    }
+
+    let (mut getlen, mut getidx, mut withmatchlen, mut minmatchlen) = (false, false, false, 0i64);
+    let mut j = 3;
+    while j < args.len() {
+        if args.is(j, "idx") {
+            getidx = true;
+        } else if args.is(j, "len") {
+            getlen = true;
+        } else if args.is(j, "withmatchlen") {
+            withmatchlen = true;
+        } else if args.is(j, "minmatchlen") && j + 1 < args.len() {
+            match parse_int(args.get(j + 1)) {
+                Ok(n) => minmatchlen = n.max(0),
+                Err(e) => return reply.error(e),
+            }
+            j += 1;
+        } else {
+            return reply.error(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    if getidx && getlen {
+        return reply.error(errors::LCS_LEN_AND_IDX);
+    }
+
+    let now = ctx.now_ms;
+    let db = &ctx.ks.dbs[ctx.db];
+    let (mut abuf, mut bbuf) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let a: &[u8] = db
+        .peek(ka, now)
+        .and_then(|e| e.value.as_bytes(&mut abuf))
+        .unwrap_or(b"");
+    let b: &[u8] = db
+        .peek(kb, now)
+        .and_then(|e| e.value.as_bytes(&mut bbuf))
+        .unwrap_or(b"");
+    if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
+        return reply.error("ERR String too long for LCS");
+    }
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen as u64 + 1) * (blen as u64 + 1);
+    if cells.saturating_mul(4) > ctx.config.proto_max_bulk_len {
+        return reply.error(errors::LCS_TOO_BIG);
+    }
+    let mut dp: Vec<u32> = Vec::new();
+    if dp.try_reserve_exact(cells as usize).is_err() {
+        return reply.error(errors::LCS_NO_MEMORY);
+    }
+    dp.resize(cells as usize, 0);
+    let w = blen + 1;
+    for i in 1..=alen {
+        for k in 1..=blen {
+            dp[i * w + k] = if a[i - 1] == b[k - 1] {
+                dp[(i - 1) * w + k - 1] + 1
+            } else {
+                dp[(i - 1) * w + k].max(dp[i * w + k - 1])
+            };
+        }
+    }
+    let total = dp[alen * w + blen];
+
+    // Walk back from the end, collecting the subsequence (backwards) and the ranges of
+    // contiguous matches, as Redis does.
+    let computelcs = getidx || !getlen;
+    let mut result = vec![0u8; if computelcs { total as usize } else { 0 }];
+    let mut matches: Vec<LcsMatch> = Vec::new();
+    let mut idx = total as usize;
+    let (mut i, mut k) = (alen, blen);
+    // The current range, when one is open: (a_start, a_end, b_start, b_end).
+    let mut range: Option<(usize, usize, usize, usize)> = None;
+    while computelcs && i > 0 && k > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[k - 1] {
+            result[idx - 1] = a[i - 1];
+            match &mut range {
+                None => range = Some((i - 1, i - 1, k - 1, k - 1)),
+                Some((a_start, _, b_start, _)) if *a_start == i && *b_start == k => {
+                    *a_start -= 1;
+                    *b_start -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if range.is_some_and(|(a_start, _, b_start, _)| a_start == 0 || b_start == 0) {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            k -= 1;
+        } else {
+            if dp[(i - 1) * w + k] > dp[i * w + k - 1] {
+                i -= 1;
+            } else {
+                k -= 1;
+            }
+            if range.is_some() {
+                emit = true;
+            }
+        }
+        if emit {
+            if let Some((a_start, a_end, b_start, b_end)) = range.take() {
+                let len = (a_end - a_start + 1) as i64;
+                if minmatchlen == 0 || len >= minmatchlen {
+                    matches.push(LcsMatch {
+                        a: (a_start as u32, a_end as u32),
+                        b: (b_start as u32, b_end as u32),
+                    });
+                }
+            }
+        }
+    }
+
+    if getidx {
+        reply.map(2);
+        reply.bulk(b"matches");
+        reply.array(matches.len());
+        for m in &matches {
+            reply.array(2 + withmatchlen as usize);
+            reply.array(2);
+            reply.int(m.a.0 as i64);
+            reply.int(m.a.1 as i64);
+            reply.array(2);
+            reply.int(m.b.0 as i64);
+            reply.int(m.b.1 as i64);
+            if withmatchlen {
+                reply.int((m.a.1 - m.a.0 + 1) as i64);
+            }
+        }
+        reply.bulk(b"len");
+        reply.int(total as i64);
+    } else if getlen {
+        reply.int(total as i64);
+    } else {
+        reply.bulk(&result);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::lookup;
+    use crate::config::Config;
+    use crate::keyspace::Keyspace;
+    use crate::protocol::reply::Protocol;
+
+    /// The clock of every test call, Unix milliseconds.
+    const NOW: u64 = 1_700_000_000_000;
+
+    /// Where one RESP value that starts at `i` ends (test replies are always complete).
+    fn resp_end(b: &[u8], i: usize) -> usize {
+        let line_end = i + b[i..].windows(2).position(|w| w == b"\r\n").expect("CRLF") + 2;
+        let n = || {
+            std::str::from_utf8(&b[i + 1..line_end - 2])
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+        };
+        match b[i] {
+            b'$' | b'=' if n() >= 0 => line_end + n() as usize + 2,
+            b'*' | b'~' | b'>' | b'%' if n() >= 0 => {
+                let count = if b[i] == b'%' { 2 * n() } else { n() };
+                (0..count).fold(line_end, |at, _| resp_end(b, at))
+            }
+            _ => line_end,
+        }
+    }
+
+    /// Runs one command given as separate arguments, checking its arity as the router does
+    /// and that the handler wrote exactly one reply; returns the reply as text.
+    fn call(
+        ks: &mut Keyspace,
+        config: &Config,
+        now_ms: u64,
+        proto: Protocol,
+        argv: &[&[u8]],
+    ) -> String {
+        let mut base = Vec::new();
+        let mut spans = Vec::new();
+        for a in argv {
+            let start = base.len();
+            base.extend_from_slice(a);
+            spans.push(start..base.len());
+        }
+        let args = Args::new(&base, &spans);
+        let command = lookup(argv[0]).expect("a string command");
+        let mut out = Vec::new();
+        let mut reply = Reply::new(&mut out, proto);
+        if !command.arity_ok(argv.len()) {
+            reply.error(&errors::wrong_arity(command.name));
+        } else {
+            let Run::Shard(handler) = command.run else {
+                panic!("not a shard command")
+            };
+            let mut ctx = Ctx {
+                ks,
+                db: 0,
+                now_ms,
+                config,
+                rand: 0,
+                shard: (0, 1),
+            };
+            handler(&mut ctx, &args, &mut reply);
+        }
+        assert_eq!(
+            resp_end(&out, 0),
+            out.len(),
+            "exactly one reply: {:?}",
+            String::from_utf8_lossy(&out)
+        );
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Splits a command line on spaces; `""` stands for an empty argument.
+    fn words(line: &str) -> Vec<Vec<u8>> {
+        line.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                if w == "\"\"" {
+                    Vec::new()
+                } else {
+                    w.as_bytes().to_vec()
+                }
+            })
+            .collect()
+    }
+
+    fn run_with(
+        ks: &mut Keyspace,
+        config: &Config,
+        now_ms: u64,
+        proto: Protocol,
+        line: &str,
+    ) -> String {
+        let argv = words(line);
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        call(ks, config, now_ms, proto, &argv)
+    }
+
+    /// Runs `line` at [`NOW`] in RESP2 with the default configuration.
+    fn run(ks: &mut Keyspace, line: &str) -> String {
+        run_with(ks, &Config::default(), NOW, Protocol::Resp2, line)
+    }
+
+    /// Runs `line` at `now_ms`.
+    fn run_at(ks: &mut Keyspace, now_ms: u64, line: &str) -> String {
+        run_with(ks, &Config::default(), now_ms, Protocol::Resp2, line)
+    }
+
+    /// Runs `line` for a RESP3 client.
+    fn run3(ks: &mut Keyspace, line: &str) -> String {
+        run_with(ks, &Config::default(), NOW, Protocol::Resp3, line)
+    }
+
+    /// Runs each `(line, reply)` in order and checks the replies.
+    fn check(ks: &mut Keyspace, script: &[(&str, &str)]) {
+        for (line, want) in script {
+            assert_eq!(run(ks, line), *want, "{line}");
+        }
+    }
+
+    fn ks() -> Keyspace {
+        Keyspace::new(16)
+    }
+
+    fn expire_of(ks: &mut Keyspace, key: &str) -> Option<u64> {
+        ks.dbs[0].peek(key.as_bytes(), NOW).map(|e| e.expire_at)
+    }
+
+    fn err(msg: &str) -> String {
+        format!("-{msg}\r\n")
+    }
+
+    const OK: &str = "+OK\r\n";
+    const NULL: &str = "$-1\r\n";
+    const EMPTY: &str = "$0\r\n\r\n";
+
+    #[test]
+    fn table_rows_match_redis() {
+        let row = |name: &str| lookup(name.as_bytes()).unwrap();
+        assert_eq!(row("get").arity, 2);
+        assert!(row("get").has(READONLY) && row("get").has(FAST));
+        assert!(row("set").has(WRITE) && row("set").has(DENYOOM) && !row("set").has(FAST));
+        assert!(row("getdel").has(WRITE) && !row("getdel").has(DENYOOM));
+        assert!(row("getrange").has(READONLY) && !row("getrange").has(FAST));
+        assert_eq!(row("mget").span, Span::Gather);
+        assert_eq!(row("mset").span, Span::Pairs);
+        assert_eq!(row("msetnx").span, Span::PairsIfNoneExist);
+        assert_eq!(
+            row("mset").keys.key_indexes(5).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!(
+            row("lcs").keys.key_indexes(4).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(row("getex").arity, -2);
+        assert_eq!(COMMANDS.len(), 22);
+    }
+
+    #[test]
+    fn get_and_set() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("GET k", NULL),
+                ("SET k hello", OK),
+                ("GET k", "$5\r\nhello\r\n"),
+                ("SET n 12345", OK),
+                ("GET n", "$5\r\n12345\r\n"),
+                ("SET e \"\"", OK),
+                ("GET e", EMPTY),
+                ("set k v2", OK),
+                ("GET k", "$2\r\nv2\r\n"),
+                (
+                    "GET",
+                    &err("ERR wrong number of arguments for 'get' command"),
+                ),
+                (
+                    "SET k",
+                    &err("ERR wrong number of arguments for 'set' command"),
+                ),
+            ],
+        );
+        assert_eq!(ks.dbs[0].peek(b"n", NOW).unwrap().value, Value::Int(12345));
+        assert_eq!(ks.dirty, 4);
+        assert_eq!((ks.hits, ks.misses), (4, 1));
+    }
+
+    #[test]
+    fn set_expiry_options() {
+        let mut ks = ks();
+        check(&mut ks, &[("SET k v EX 10", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 10_000));
+        check(&mut ks, &[("SET k v px 1500", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 1500));
+        check(&mut ks, &[("SET k v EXAT 1800000000", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(1_800_000_000_000));
+        check(&mut ks, &[("SET k v PXAT 1800000000123", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(1_800_000_000_123));
+        // The same option twice: the last one wins.
+        check(&mut ks, &[("SET k v EX 10 EX 20", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 20_000));
+        // KEEPTTL keeps it, a plain SET drops it.
+        check(
+            &mut ks,
+            &[("SET k w KEEPTTL", OK), ("GET k", "$1\r\nw\r\n")],
+        );
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 20_000));
+        check(&mut ks, &[("SET k x", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(0));
+        // KEEPTTL on a missing key sets none.
+        check(&mut ks, &[("SET fresh v keepttl", OK)]);
+        assert_eq!(expire_of(&mut ks, "fresh"), Some(0));
+        // The largest absolute times are accepted.
+        check(
+            &mut ks,
+            &[
+                ("SET k v PXAT 9223372036854775807", OK),
+                ("SET k v EXAT 9223372036854775", OK),
+            ],
+        );
+        assert_eq!(expire_of(&mut ks, "k"), Some(9_223_372_036_854_775_000));
+        // An absolute time already past: the key is gone at once.
+        check(&mut ks, &[("SET k v PXAT 1", OK), ("GET k", NULL)]);
+    }
+
+    #[test]
+    fn set_expiry_dies_on_time() {
+        let mut ks = ks();
+        check(&mut ks, &[("SET k v PX 100", OK)]);
+        assert_eq!(run_at(&mut ks, NOW + 99, "GET k"), "$1\r\nv\r\n");
+        assert_eq!(run_at(&mut ks, NOW + 100, "GET k"), NULL);
+    }
+
+    #[test]
+    fn set_expiry_errors() {
+        let mut ks = ks();
+        let invalid = err("ERR invalid expire time in 'set' command");
+        check(
+            &mut ks,
+            &[
+                ("SET k v EX 0", &invalid),
+                ("SET k v EX -1", &invalid),
+                ("SET k v PX 0", &invalid),
+                ("SET k v EXAT 0", &invalid),
+                ("SET k v PXAT -5", &invalid),
+                ("SET k v EX abc", &err(errors::NOT_INTEGER)),
+                ("SET k v PX 1.5", &err(errors::NOT_INTEGER)),
+                ("SET k v EX 9223372036854775807", &invalid),
+                // Fits once multiplied, overflows once made absolute.
+                ("SET k v EX 9223372036854775", &invalid),
+                ("SET k v EXAT 9223372036854776", &invalid),
+                ("SET k v PX 9223372036854775807", &invalid),
+                ("SET k v EX 99999999999999999999", &err(errors::NOT_INTEGER)),
+                ("GET k", NULL),
+            ],
+        );
+        assert_eq!(ks.dirty, 0);
+    }
+
+    #[test]
+    fn set_syntax_errors() {
+        let mut ks = ks();
+        let syntax = err(errors::SYNTAX);
+        for line in [
+            "SET k v EX",
+            "SET k v PXAT",
+            "SET k v NX XX",
+            "SET k v XX NX",
+            "SET k v EX 10 PX 10",
+            "SET k v PX 10 EXAT 10",
+            "SET k v EXAT 10 PXAT 10",
+            "SET k v PXAT 10 EX 10",
+            "SET k v KEEPTTL EX 1",
+            "SET k v EX 1 KEEPTTL",
+            "SET k v PERSIST",
+            "SET k v FOO",
+            "SET k v NXX",
+            "SET k v N",
+            "SET k v \"\"",
+        ] {
+            assert_eq!(run(&mut ks, line), syntax, "{line}");
+        }
+        assert_eq!(run(&mut ks, "GET k"), NULL);
+    }
+
+    #[test]
+    fn set_nx_xx_get() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("SET k v XX", NULL),
+                ("GET k", NULL),
+                ("SET k v NX", OK),
+                ("SET k w NX", NULL),
+                ("GET k", "$1\r\nv\r\n"),
+                ("SET k w XX", OK),
+                ("GET k", "$1\r\nw\r\n"),
+                ("SET k v nx nx", NULL),
+                ("SET k x GET", "$1\r\nw\r\n"),
+                ("SET k y NX GET", "$1\r\nx\r\n"),
+                ("GET k", "$1\r\nx\r\n"),
+                ("SET k y XX GET", "$1\r\nx\r\n"),
+                ("SET other z XX GET", NULL),
+                ("GET other", NULL),
+                ("SET other z NX GET", NULL),
+                ("GET other", "$1\r\nz\r\n"),
+                ("SET n 42", OK),
+                ("SET n 43 GET EX 100", "$2\r\n42\r\n"),
+                // The expiry is checked before GET answers.
+                ("SET n 44 GET EX 0", &err(errors::INVALID_EXPIRE)),
+                ("GET n", "$2\r\n43\r\n"),
+            ],
+        );
+        assert_eq!(expire_of(&mut ks, "n"), Some(NOW + 100_000));
+        check(&mut ks, &[("SET n 45 XX KEEPTTL GET", "$2\r\n43\r\n")]);
+        assert_eq!(expire_of(&mut ks, "n"), Some(NOW + 100_000));
+        check(&mut ks, &[("SET k v PX 100", OK)]);
+        assert_eq!(run_at(&mut ks, NOW + 100, "SET k w XX"), NULL);
+        assert_eq!(run_at(&mut ks, NOW + 100, "SET k w NX"), OK);
+    }
+
+    #[test]
+    fn set_nulls_follow_protocol() {
+        let mut ks = ks();
+        assert_eq!(run3(&mut ks, "SET k v XX"), "_\r\n");
+        assert_eq!(run3(&mut ks, "GET k"), "_\r\n");
+        assert_eq!(run3(&mut ks, "SET k v GET"), "_\r\n");
+        assert_eq!(run3(&mut ks, "SET k v NX"), "_\r\n");
+    }
+
+    #[test]
+    fn failed_writes_do_not_touch_watchers() {
+        let mut ks = ks();
+        check(&mut ks, &[("SET k 5", OK)]);
+        ks.dbs[0].watch(b"k", 7);
+        for line in [
+            "GET k",
+            "SET k v NX",
+            "SET k v EX 0",
+            "SETNX k v",
+            "MSETNX k v",
+            "STRLEN k",
+            "GETRANGE k 0 -1",
+            "SETRANGE k 0 \"\"",
+            "INCRBY k x",
+            "DECRBY k -9223372036854775808",
+            "INCRBY k 9223372036854775807",
+            "GETEX k",
+            "GETEX k PERSIST",
+            "GETEX k EX 0",
+            "LCS k k",
+            "MGET k",
+        ] {
+            run(&mut ks, line);
+            assert!(ks.dbs[0].dirty_watchers.is_empty(), "{line}");
+        }
+        check(&mut ks, &[("INCR k", ":6\r\n")]);
+        assert!(ks.dbs[0].dirty_watchers.contains(&7));
+    }
+
+    #[test]
+    fn setnx_setex_psetex() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("SETNX k v", ":1\r\n"),
+                ("SETNX k w", ":0\r\n"),
+                ("GET k", "$1\r\nv\r\n"),
+                (
+                    "SETNX k",
+                    &err("ERR wrong number of arguments for 'setnx' command"),
+                ),
+                ("SETEX k 10 w", OK),
+                ("GET k", "$1\r\nw\r\n"),
+            ],
+        );
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 10_000));
+        check(&mut ks, &[("PSETEX k 1500 x", OK)]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 1500));
+        check(
+            &mut ks,
+            &[
+                (
+                    "SETEX k 0 v",
+                    &err("ERR invalid expire time in 'setex' command"),
+                ),
+                (
+                    "SETEX k -10 v",
+                    &err("ERR invalid expire time in 'setex' command"),
+                ),
+                (
+                    "SETEX k 9223372036854775 v",
+                    &err("ERR invalid expire time in 'setex' command"),
+                ),
+                ("SETEX k a v", &err(errors::NOT_INTEGER)),
+                (
+                    "PSETEX k 0 v",
+                    &err("ERR invalid expire time in 'psetex' command"),
+                ),
+                (
+                    "PSETEX k 9223372036854775807 v",
+                    &err("ERR invalid expire time in 'psetex' command"),
+                ),
+                ("PSETEX k 1.5 v", &err(errors::NOT_INTEGER)),
+                (
+                    "SETEX k 10",
+                    &err("ERR wrong number of arguments for 'setex' command"),
+                ),
+                (
+                    "PSETEX k 10 v x",
+                    &err("ERR wrong number of arguments for 'psetex' command"),
+                ),
+                ("GET k", "$1\r\nx\r\n"),
+            ],
+        );
+        assert_eq!(ks.dirty, 3);
+    }
+
+    #[test]
+    fn mget_mset_msetnx() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("MSET a 1 b hello", OK),
+                ("MGET a nokey b", "*3\r\n$1\r\n1\r\n$-1\r\n$5\r\nhello\r\n"),
+                ("MGET nokey", "*1\r\n$-1\r\n"),
+                (
+                    "MSET a",
+                    &err("ERR wrong number of arguments for 'mset' command"),
+                ),
+                (
+                    "MSET a 1 b",
+                    &err("ERR wrong number of arguments for 'mset' command"),
+                ),
+                (
+                    "MSETNX a 1 b",
+                    &err("ERR wrong number of arguments for 'msetnx' command"),
+                ),
+                ("MSETNX c 3 a 9", ":0\r\n"),
+                ("GET c", NULL),
+                ("GET a", "$1\r\n1\r\n"),
+                ("MSETNX c 3 d 4", ":1\r\n"),
+                ("MGET c d", "*2\r\n$1\r\n3\r\n$1\r\n4\r\n"),
+                (
+                    "MGET",
+                    &err("ERR wrong number of arguments for 'mget' command"),
+                ),
+            ],
+        );
+        assert_eq!(ks.dirty, 4);
+        // MSET drops times to live; an expired key does not stop MSETNX.
+        check(&mut ks, &[("SET a 1 PX 10", OK), ("MSET a 2", OK)]);
+        assert_eq!(expire_of(&mut ks, "a"), Some(0));
+        check(&mut ks, &[("SET x 1 PX 10", OK)]);
+        assert_eq!(run_at(&mut ks, NOW + 10, "MSETNX x 2"), ":1\r\n");
+        assert_eq!(run3(&mut ks, "MGET nokey x"), "*2\r\n_\r\n$1\r\n2\r\n");
+    }
+
+    #[test]
+    fn getset_getdel() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("GETSET k 1", NULL),
+                ("GETSET k 2", "$1\r\n1\r\n"),
+                ("GET k", "$1\r\n2\r\n"),
+                ("GETDEL k", "$1\r\n2\r\n"),
+                ("GETDEL k", NULL),
+                ("GET k", NULL),
+            ],
+        );
+        assert_eq!(ks.dirty, 3);
+        check(
+            &mut ks,
+            &[("SET k v EX 100", OK), ("GETSET k w", "$1\r\nv\r\n")],
+        );
+        assert_eq!(expire_of(&mut ks, "k"), Some(0));
+    }
+
+    #[test]
+    fn getex_options() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("SET k v", OK),
+                ("GETEX k", "$1\r\nv\r\n"),
+                ("GETEX nokey", NULL),
+            ],
+        );
+        assert_eq!(ks.dirty, 1);
+        check(&mut ks, &[("GETEX k EX 10", "$1\r\nv\r\n")]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 10_000));
+        check(&mut ks, &[("GETEX k px 500", "$1\r\nv\r\n")]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(NOW + 500));
+        check(&mut ks, &[("GETEX k EXAT 1800000000", "$1\r\nv\r\n")]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(1_800_000_000_000));
+        check(&mut ks, &[("GETEX k PXAT 1800000000001", "$1\r\nv\r\n")]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(1_800_000_000_001));
+        check(&mut ks, &[("GETEX k PERSIST", "$1\r\nv\r\n")]);
+        assert_eq!(expire_of(&mut ks, "k"), Some(0));
+        let dirty = ks.dirty;
+        check(&mut ks, &[("GETEX k PERSIST", "$1\r\nv\r\n")]);
+        assert_eq!(
+            ks.dirty, dirty,
+            "PERSIST without a time to live changes nothing"
+        );
+        // An absolute time already past deletes the key after answering.
+        check(
+            &mut ks,
+            &[("GETEX k PXAT 1", "$1\r\nv\r\n"), ("GET k", NULL)],
+        );
+        check(
+            &mut ks,
+            &[
+                ("SET n 7", OK),
+                ("GETEX n EXAT 1700000000", "$1\r\n7\r\n"),
+                ("GET n", NULL),
+            ],
+        );
+        assert_eq!(ks.dbs[0].len(), 0);
+    }
+
+    #[test]
+    fn getex_errors() {
+        let mut ks = ks();
+        let invalid = err("ERR invalid expire time in 'getex' command");
+        let syntax = err(errors::SYNTAX);
+        check(
+            &mut ks,
+            &[
+                // A missing key answers null before the time is read.
+                ("GETEX nokey EX 0", NULL),
+                ("GETEX nokey EX abc", NULL),
+                ("SET k v", OK),
+                ("GETEX k EX 0", &invalid),
+                ("GETEX k PX -1", &invalid),
+                ("GETEX k EXAT 0", &invalid),
+                ("GETEX k PXAT 0", &invalid),
+                ("GETEX k EX 9223372036854775", &invalid),
+                ("GETEX k EX 9223372036854776", &invalid),
+                ("GETEX k EX x", &err(errors::NOT_INTEGER)),
+                ("GETEX k PERSIST EX 10", &syntax),
+                ("GETEX k EX 10 PERSIST", &syntax),
+                ("GETEX k EX 10 PX 10", &syntax),
+                ("GETEX k EX", &syntax),
+                ("GETEX k KEEPTTL", &syntax),
+                ("GETEX k NX", &syntax),
+                ("GETEX k GET", &syntax),
+                ("GETEX nokey FOO", &syntax),
+                (
+                    "GETEX",
+                    &err("ERR wrong number of arguments for 'getex' command"),
+                ),
+            ],
+        );
+        assert_eq!(expire_of(&mut ks, "k"), Some(0));
+    }
+
+    #[test]
+    fn append_and_strlen() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("STRLEN k", ":0\r\n"),
+                ("APPEND k ab", ":2\r\n"),
+                ("APPEND k cd", ":4\r\n"),
+                ("APPEND k \"\"", ":4\r\n"),
+                ("GET k", "$4\r\nabcd\r\n"),
+                ("STRLEN k", ":4\r\n"),
+                ("SET n 12", OK),
+                ("STRLEN n", ":2\r\n"),
+                ("APPEND n 3", ":3\r\n"),
+                ("GET n", "$3\r\n123\r\n"),
+                ("INCR n", ":124\r\n"),
+                ("APPEND i 7", ":1\r\n"),
+                ("SET m -1", OK),
+                ("STRLEN m", ":2\r\n"),
+            ],
+        );
+        assert_eq!(ks.dbs[0].peek(b"k", NOW).unwrap().value.encoding(), "raw");
+        assert_eq!(ks.dbs[0].peek(b"i", NOW).unwrap().value.encoding(), "int");
+        assert_eq!(ks.dirty, 8);
+        // APPEND keeps the time to live.
+        check(&mut ks, &[("SET t a EX 5", OK), ("APPEND t b", ":2\r\n")]);
+        assert_eq!(expire_of(&mut ks, "t"), Some(NOW + 5000));
+    }
+
+    #[test]
+    fn append_and_setrange_refuse_long_strings() {
+        let mut ks = ks();
+        let config = Config {
+            proto_max_bulk_len: 10,
+            ..Config::default()
+        };
+        let go = |ks: &mut Keyspace, line: &str| run_with(ks, &config, NOW, Protocol::Resp2, line);
+        let too_long = err(errors::STRING_TOO_LONG);
+        assert_eq!(go(&mut ks, "APPEND k 123456"), ":6\r\n");
+        assert_eq!(go(&mut ks, "APPEND k 1234"), ":10\r\n");
+        assert_eq!(go(&mut ks, "APPEND k 1"), too_long);
+        assert_eq!(go(&mut ks, "SETRANGE k 9 x"), ":10\r\n");
+        assert_eq!(go(&mut ks, "SETRANGE k 10 x"), too_long);
+        assert_eq!(go(&mut ks, "SETRANGE k 100 \"\""), ":10\r\n");
+        assert_eq!(go(&mut ks, "SETRANGE new 10 x"), too_long);
+        assert_eq!(go(&mut ks, "SETRANGE new 9 x"), ":10\r\n");
+        assert_eq!(go(&mut ks, "SETRANGE k 9223372036854775807 x"), too_long);
+        assert_eq!(run(&mut ks, "SETRANGE k 536870912 x"), too_long);
+    }
+
+    #[test]
+    fn getrange_and_substr() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("GETRANGE nokey 0 -1", EMPTY),
+                ("SET k hello", OK),
+                ("GETRANGE k 0 -1", "$5\r\nhello\r\n"),
+                ("GETRANGE k 1 3", "$3\r\nell\r\n"),
+                ("GETRANGE k -3 -1", "$3\r\nllo\r\n"),
+                ("GETRANGE k 0 100", "$5\r\nhello\r\n"),
+                ("GETRANGE k 5 10", EMPTY),
+                ("GETRANGE k 3 1", EMPTY),
+                ("GETRANGE k -1 -5", EMPTY),
+                ("GETRANGE k -100 -99", "$1\r\nh\r\n"),
+                ("GETRANGE k 2 -100", EMPTY),
+                ("GETRANGE k 0 -9999999999999", "$1\r\nh\r\n"),
+                (
+                    "GETRANGE k -9223372036854775808 9223372036854775807",
+                    "$5\r\nhello\r\n",
+                ),
+                ("GETRANGE k x 1", &err(errors::NOT_INTEGER)),
+                ("GETRANGE k 1 y", &err(errors::NOT_INTEGER)),
+                ("GETRANGE nokey x 1", &err(errors::NOT_INTEGER)),
+                ("SET e \"\"", OK),
+                ("GETRANGE e 0 -1", EMPTY),
+                ("GETRANGE e 0 0", EMPTY),
+                ("GETRANGE e -1 0", EMPTY),
+                ("SET n 12345", OK),
+                ("GETRANGE n 1 2", "$2\r\n23\r\n"),
+                ("SUBSTR n 1 -1", "$4\r\n2345\r\n"),
+                ("SUBSTR k 0 0", "$1\r\nh\r\n"),
+                (
+                    "GETRANGE k 0",
+                    &err("ERR wrong number of arguments for 'getrange' command"),
+                ),
+                (
+                    "SUBSTR k 0",
+                    &err("ERR wrong number of arguments for 'substr' command"),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn setrange() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("SETRANGE k -1 x", &err("ERR offset is out of range")),
+                ("SETRANGE k abc x", &err(errors::NOT_INTEGER)),
+                ("SETRANGE k 5 \"\"", ":0\r\n"),
+                ("GET k", NULL),
+                ("SET k hello", OK),
+                ("SETRANGE k 10 \"\"", ":5\r\n"),
+                ("SETRANGE k 1 abc", ":5\r\n"),
+                ("GET k", "$5\r\nhabco\r\n"),
+                ("SETRANGE k 7 xy", ":9\r\n"),
+                ("GET k", "$9\r\nhabco\0\0xy\r\n"),
+                ("SETRANGE new 3 ab", ":5\r\n"),
+                ("GET new", "$5\r\n\0\0\0ab\r\n"),
+                ("SET n 12345", OK),
+                ("SETRANGE n 0 9", ":5\r\n"),
+                ("GET n", "$5\r\n92345\r\n"),
+                ("INCR n", ":92346\r\n"),
+                (
+                    "SETRANGE k 0",
+                    &err("ERR wrong number of arguments for 'setrange' command"),
+                ),
+            ],
+        );
+        assert_eq!(ks.dbs[0].peek(b"new", NOW).unwrap().value.encoding(), "raw");
+        assert_eq!(ks.dirty, 7);
+        check(
+            &mut ks,
+            &[("SET t a EX 5", OK), ("SETRANGE t 1 b", ":2\r\n")],
+        );
+        assert_eq!(expire_of(&mut ks, "t"), Some(NOW + 5000));
+    }
+
+    #[test]
+    fn incr_and_decr() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("INCR k", ":1\r\n"),
+                ("INCR k", ":2\r\n"),
+                ("DECR k", ":1\r\n"),
+                ("INCRBY k 10", ":11\r\n"),
+                ("INCRBY k -20", ":-9\r\n"),
+                ("DECRBY k 1", ":-10\r\n"),
+                ("DECRBY k -11", ":1\r\n"),
+                ("GET k", "$1\r\n1\r\n"),
+                ("DECR fresh", ":-1\r\n"),
+                ("DECRBY fresh2 5", ":-5\r\n"),
+                ("INCRBY fresh3 -5", ":-5\r\n"),
+                ("SET s hello", OK),
+                ("INCR s", &err(errors::NOT_INTEGER)),
+                ("SET s 1x", OK),
+                ("INCR s", &err(errors::NOT_INTEGER)),
+                ("SET s 1.5", OK),
+                ("DECR s", &err(errors::NOT_INTEGER)),
+                ("SET s 007", OK),
+                ("INCR s", &err(errors::NOT_INTEGER)),
+                ("SET s 99999999999999999999", OK),
+                ("INCR s", &err(errors::NOT_INTEGER)),
+                ("INCRBY k abc", &err(errors::NOT_INTEGER)),
+                ("INCRBY k 1.0", &err(errors::NOT_INTEGER)),
+                ("DECRBY k abc", &err(errors::NOT_INTEGER)),
+                (
+                    "DECRBY k -9223372036854775808",
+                    &err("ERR decrement would overflow"),
+                ),
+                ("SET m 9223372036854775807", OK),
+                ("INCR m", &err(errors::OVERFLOW)),
+                ("DECR m", ":9223372036854775806\r\n"),
+                ("INCRBY m 2", &err(errors::OVERFLOW)),
+                ("SET m -9223372036854775808", OK),
+                ("DECR m", &err(errors::OVERFLOW)),
+                ("DECRBY m 1", &err(errors::OVERFLOW)),
+                ("INCRBY m -1", &err(errors::OVERFLOW)),
+                ("INCRBY m 9223372036854775807", ":-1\r\n"),
+                (
+                    "INCR",
+                    &err("ERR wrong number of arguments for 'incr' command"),
+                ),
+                (
+                    "INCRBY k",
+                    &err("ERR wrong number of arguments for 'incrby' command"),
+                ),
+            ],
+        );
+        assert_eq!(ks.dbs[0].peek(b"k", NOW).unwrap().value, Value::Int(1));
+        // A string that reads as an integer (built by APPEND) counts too.
+        check(
+            &mut ks,
+            &[
+                ("APPEND a 1", ":1\r\n"),
+                ("APPEND a 0", ":2\r\n"),
+                ("INCR a", ":11\r\n"),
+            ],
+        );
+        // INCR keeps the time to live.
+        check(&mut ks, &[("SET t 1 EX 5", OK), ("INCR t", ":2\r\n")]);
+        assert_eq!(expire_of(&mut ks, "t"), Some(NOW + 5000));
+    }
+
+    #[test]
+    fn incrbyfloat() {
+        let mut ks = ks();
+        let bulk = |s: &str| format!("${}\r\n{s}\r\n", s.len());
+        // (value before, increment, reply), each checked against Redis 7.0.
+        for (before, incr, want) in [
+            ("10.50", "0.1", "10.6"),
+            ("5.0e3", "2.0e2", "5200"),
+            ("0.1", "0.2", "0.3"),
+            ("0.1", "0.7", "0.8"),
+            ("1.1", "2.2", "3.3"),
+            ("3.3", "1.1", "4.4"),
+            ("1", "-1.1", "-0.1"),
+            ("100", "-0.01", "99.99"),
+            ("99.99", "0.01", "100"),
+            ("100.1", "0.2", "100.3"),
+            ("2.5", "2.5", "5"),
+            ("17179869184", "1.5", "17179869185.5"),
+            ("17179869184", "17179869184", "34359738368"),
+            ("1e20", "1", "100000000000000000000"),
+            ("1.5e-20", "0", "0"),
+            ("0", "1e-17", "0.00000000000000001"),
+            ("0.30000000000000004", "0", "0.30000000000000004"),
+            ("0.024390243902439025", "-0.024390243902439025", "0"),
+            ("0", "-0", "0"),
+            ("-1", "1", "0"),
+            ("1", "1e-5", "1.00001"),
+            ("1", ".5", "1.5"),
+            ("1", "5.", "6"),
+            ("1", "+5", "6"),
+            ("1", "1e-400", "1"),
+            ("1", "9007199254740993", "9007199254740994"),
+            ("9223372036854775807", "1", "9223372036854775808"),
+        ] {
+            run(&mut ks, &format!("SET f {before}"));
+            assert_eq!(
+                run(&mut ks, &format!("INCRBYFLOAT f {incr}")),
+                bulk(want),
+                "{before} + {incr}"
+            );
+            assert_eq!(run(&mut ks, "GET f"), bulk(want));
+        }
+        check(
+            &mut ks,
+            &[
+                ("INCRBYFLOAT new 1", &bulk("1")),
+                ("INCRBYFLOAT new 0.25", &bulk("1.25")),
+                ("SET f 1", OK),
+                ("INCRBYFLOAT f inf", &err(errors::NAN_OR_INF)),
+                ("INCRBYFLOAT f -inf", &err(errors::NAN_OR_INF)),
+                ("INCRBYFLOAT f +Infinity", &err(errors::NAN_OR_INF)),
+                ("INCRBYFLOAT f nan", &err(errors::NOT_FLOAT)),
+                ("INCRBYFLOAT f 1.0e", &err(errors::NOT_FLOAT)),
+                ("INCRBYFLOAT f abc", &err(errors::NOT_FLOAT)),
+                ("INCRBYFLOAT f \"\"", &err(errors::NOT_FLOAT)),
+                ("SET f abc", OK),
+                ("INCRBYFLOAT f 1", &err(errors::NOT_FLOAT)),
+                ("INCRBYFLOAT f 3.0e312345", &err(errors::NOT_FLOAT)),
+                ("SET f 3.0e312345", OK),
+                ("INCRBYFLOAT f 1", &err(errors::NOT_FLOAT)),
+                ("SET f 1e308", OK),
+                ("INCRBYFLOAT f 1e308", &err(errors::NAN_OR_INF)),
+                ("GET f", &bulk("1e308")),
+                (
+                    "INCRBYFLOAT f",
+                    &err("ERR wrong number of arguments for 'incrbyfloat' command"),
+                ),
+            ],
+        );
+        // Spaces around a number, or a NUL inside, make it no float and no integer.
+        let config = Config::default();
+        for value in [&b" 11"[..], b"11 ", b"1\x002"] {
+            call(
+                &mut ks,
+                &config,
+                NOW,
+                Protocol::Resp2,
+                &[b"SET", b"z", value],
+            );
+            let reply = call(
+                &mut ks,
+                &config,
+                NOW,
+                Protocol::Resp2,
+                &[b"INCRBYFLOAT", b"z", b"1"],
+            );
+            assert_eq!(reply, err(errors::NOT_FLOAT));
+            let reply = call(
+                &mut ks,
+                &config,
+                NOW,
+                Protocol::Resp2,
+                &[b"INCRBYFLOAT", b"new", value],
+            );
+            assert_eq!(reply, err(errors::NOT_FLOAT));
+            let reply = call(&mut ks, &config, NOW, Protocol::Resp2, &[b"INCR", b"z"]);
+            assert_eq!(reply, err(errors::NOT_INTEGER));
+        }
+        call(
+            &mut ks,
+            &config,
+            NOW,
+            Protocol::Resp2,
+            &[b"SET", b"z", b"1\x002"],
+        );
+        assert_eq!(
+            call(
+                &mut ks,
+                &config,
+                NOW,
+                Protocol::Resp2,
+                &[b"INCRBYFLOAT", b"z", b"1"]
+            ),
+            err(errors::NOT_FLOAT)
+        );
+        // Integral results are stored as integers; the time to live stays.
+        check(
+            &mut ks,
+            &[("SET t 1.5 EX 5", OK), ("INCRBYFLOAT t 1.5", &bulk("3"))],
+        );
+        assert_eq!(ks.dbs[0].peek(b"t", NOW).unwrap().value, Value::Int(3));
+        assert_eq!(expire_of(&mut ks, "t"), Some(NOW + 5000));
+    }
+
+    #[test]
+    fn lcs_strings_lengths_and_ranges() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("MSET key1 ohmytext key2 mynewtext", OK),
+                ("LCS key1 key2", "$6\r\nmytext\r\n"),
+                ("LCS key1 key2 LEN", ":6\r\n"),
+                ("LCS key1 key2 len len", ":6\r\n"),
+                (
+                    "LCS key1 key2 IDX",
+                    "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n\
+                     *2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+                ),
+                (
+                    "LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN",
+                    "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n\
+                     $3\r\nlen\r\n:6\r\n",
+                ),
+                (
+                    "LCS key1 key2 IDX WITHMATCHLEN",
+                    "*4\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n\
+                     *3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n",
+                ),
+                (
+                    "LCS key1 key2 MINMATCHLEN -5 IDX",
+                    "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n\
+                     *2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+                ),
+                ("LCS nokey key1", EMPTY),
+                ("LCS nokey key1 LEN", ":0\r\n"),
+                (
+                    "LCS nokey key1 IDX",
+                    "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n",
+                ),
+                ("SET n 12345", OK),
+                ("SET m 2x4", OK),
+                ("LCS n m", "$2\r\n24\r\n"),
+                (
+                    "LCS key1 key2 LEN IDX",
+                    &err("ERR If you want both the length and indexes, please just use IDX."),
+                ),
+                ("LCS key1 key2 MINMATCHLEN", &err(errors::SYNTAX)),
+                ("LCS key1 key2 MINMATCHLEN x", &err(errors::NOT_INTEGER)),
+                (
+                    "LCS key1 key2 MINMATCHLEN x LEN IDX",
+                    &err(errors::NOT_INTEGER),
+                ),
+                ("LCS key1 key2 FOO", &err(errors::SYNTAX)),
+                (
+                    "LCS key1",
+                    &err("ERR wrong number of arguments for 'lcs' command"),
+                ),
+            ],
+        );
+        assert_eq!(
+            run3(&mut ks, "LCS key1 key2 IDX WITHMATCHLEN"),
+            "%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n\
+             *3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n"
+        );
+        assert_eq!(ks.dirty, 4);
+    }
+
+    #[test]
+    fn lcs_refuses_tables_over_proto_max_bulk_len() {
+        let mut ks = ks();
+        let a = "a".repeat(600);
+        run(&mut ks, &format!("MSET x {a} y {a}"));
+        let config = Config {
+            proto_max_bulk_len: 1024 * 1024,
+            ..Config::default()
+        };
+        let go = |ks: &mut Keyspace, line: &str| run_with(ks, &config, NOW, Protocol::Resp2, line);
+        assert_eq!(
+            go(&mut ks, "LCS x y LEN"),
+            err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+        );
+        run(&mut ks, &format!("SET y {}", "a".repeat(500)));
+        run(&mut ks, &format!("SET x {}", "a".repeat(500)));
+        assert_eq!(go(&mut ks, "LCS x y LEN"), ":500\r\n");
+    }
+
+    #[test]
+    fn lcs_ranges_of_a_longer_pair() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("MSET a ABCBDAB b BDCABA", OK),
+                ("LCS a b LEN", ":4\r\n"),
+                ("LCS a b", "$4\r\nBDAB\r\n"),
+                (
+                    "LCS a b IDX WITHMATCHLEN",
+                    "*4\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:5\r\n:6\r\n*2\r\n:3\r\n:4\r\n:2\r\n\
+                     *3\r\n*2\r\n:3\r\n:4\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:4\r\n",
+                ),
+                (
+                    "LCS b a IDX",
+                    "*4\r\n$7\r\nmatches\r\n*4\r\n*2\r\n*2\r\n:5\r\n:5\r\n*2\r\n:5\r\n:5\r\n\
+                     *2\r\n*2\r\n:4\r\n:4\r\n*2\r\n:3\r\n:3\r\n*2\r\n*2\r\n:2\r\n:2\r\n*2\r\n:2\r\n:2\r\n\
+                     *2\r\n*2\r\n:0\r\n:0\r\n*2\r\n:1\r\n:1\r\n$3\r\nlen\r\n:4\r\n",
+                ),
+                ("SET c abc", OK),
+                ("LCS c c IDX WITHMATCHLEN", "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:0\r\n:2\r\n*2\r\n:0\r\n:2\r\n:3\r\n$3\r\nlen\r\n:3\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn reads_count_hits_and_misses() {
+        let mut ks = ks();
+        check(
+            &mut ks,
+            &[
+                ("SET a 1", OK),
+                ("MGET a b c", "*3\r\n$1\r\n1\r\n$-1\r\n$-1\r\n"),
+                ("STRLEN a", ":1\r\n"),
+            ],
+        );
+        assert_eq!((ks.hits, ks.misses), (2, 2));
+    }
 }

@@ -43,6 +43,8 @@ pub struct Db {
     sweep_segment: usize,
     /// Keys removed because their time passed (INFO's expired_keys).
     pub expired_keys: u64,
+    /// The LRU clock (Unix seconds) stamped on keys as they are read or written.
+    pub clock: u32,
 }
 
 impl Db {
@@ -88,7 +90,11 @@ impl Db {
             self.expire_now(key);
             return None;
         }
-        self.table.get_mut(key).map(|s| &mut s.value)
+        let clock = self.clock;
+        self.table.get_mut(key).map(|s| {
+            s.value.access = clock;
+            &mut s.value
+        })
     }
 
     fn expire_now(&mut self, key: &[u8]) {
@@ -106,7 +112,8 @@ impl Db {
 
     /// Sets a key's value and expiry (0: none), replacing whatever it held.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
-        self.set_entry(key, Entry { value, expire_at, access: 0 });
+        let access = self.clock;
+        self.set_entry(key, Entry { value, expire_at, access });
     }
 
     /// Stores a whole entry under `key`, replacing whatever it held.

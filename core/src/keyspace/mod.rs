@@ -24,6 +24,16 @@ pub struct Keyspace {
 }
 
 impl Keyspace {
+    /// Advances the LRU clock of every database to `now_ms` (cheap when the second is the same).
+    pub fn set_clock(&mut self, now_ms: u64) {
+        let secs = (now_ms / 1000) as u32;
+        if self.dbs.first().is_some_and(|d| d.clock != secs) {
+            for db in &mut self.dbs {
+                db.clock = secs;
+            }
+        }
+    }
+
     /// A keyspace of `databases` empty databases.
     pub fn new(databases: usize) -> Keyspace {
         Keyspace { dbs: (0..databases.max(1)).map(|_| Db::default()).collect(), hits: 0, misses: 0, dirty: 0 }

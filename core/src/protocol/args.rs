@@ -101,7 +101,12 @@ pub fn parse_float(bytes: &[u8]) -> Option<f64> {
             if lower.contains("inf") || lower.contains("nan") || lower.starts_with("0x") {
                 return None;
             }
-            s.parse::<f64>().ok()?
+            let v = s.parse::<f64>().ok()?;
+            // strtold reports overflow (ERANGE): Redis refuses such text.
+            if v.is_infinite() {
+                return None;
+            }
+            v
         }
     };
     if v.is_nan() {

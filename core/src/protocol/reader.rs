@@ -122,7 +122,7 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
         b'-' => (true, &bytes[1..]),
         _ => (false, bytes),
     };
-    if digits.is_empty() || (digits[0] == b'0' && digits.len() > 1) {
+    if digits.is_empty() || (digits[0] == b'0' && (digits.len() > 1 || neg)) {
         return None;
     }
     let mut value: u64 = 0;
@@ -390,7 +390,8 @@ mod tests {
         assert_eq!(parse_i64(b"9223372036854775808"), None);
         assert_eq!(parse_i64(b"01"), None);
         assert_eq!(parse_i64(b"+1"), None);
-        assert_eq!(parse_i64(b"-0"), Some(0));
+        assert_eq!(parse_i64(b"-0"), None);
+        assert_eq!(parse_i64(b"0"), Some(0));
     }
 
     proptest! {
