@@ -231,6 +231,16 @@ impl Config {
     /// The directives matching a CONFIG GET glob, with their values.
     pub fn config_get(&self, pattern: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
+        // An exact name answers under the name as the client wrote it, as Redis does.
+        if !pattern.contains(['*', '?', '[']) {
+            let lower = pattern.to_ascii_lowercase();
+            if let Some(d) = Self::directive(&lower) {
+                out.push((pattern.to_string(), (d.get)(self)));
+            } else if let Some((_, v)) = self.inert.iter().find(|(k, _)| *k == lower) {
+                out.push((pattern.to_string(), v.clone()));
+            }
+            return out;
+        }
         for d in DIRECTIVES {
             if glob_match(pattern.as_bytes(), d.name.as_bytes(), true) {
                 out.push((d.name.to_string(), (d.get)(self)));

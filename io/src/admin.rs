@@ -99,7 +99,7 @@ pub fn run(sh: &mut Shard, idx: usize, which: NodeCmd, args: &Args<'_>, raw: Opt
             sh.notify.notify();
             return Flow::Hold;
         }
-        NodeCmd::Debug => debug(sh, idx, args),
+        NodeCmd::Debug => return debug(sh, idx, args),
         NodeCmd::Multi => {
             let Some(c) = sh.conns[idx].as_mut() else { return Flow::Hold };
             if c.multi.is_some() {
@@ -197,7 +197,7 @@ fn hello(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         }
     }
     if sh.conns[idx].as_ref().is_some_and(|c| !c.authed) {
-        reply_now(sh, idx, |r| r.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        reply_now(sh, idx, |r| r.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
         return;
     }
     if let Some(n) = &name {
@@ -486,7 +486,7 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 4 if args.is(3, "write") => true,
                 4 if args.is(3, "all") => false,
                 4 => {
-                    reply_now(sh, idx, |r| r.error(errors::SYNTAX));
+                    reply_now(sh, idx, |r| r.error("ERR CLIENT PAUSE mode must be WRITE or ALL"));
                     return Flow::Continue;
                 }
                 _ => false,
@@ -980,6 +980,7 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         }
         b"list" => {
             let mut names: Vec<&str> = public().map(|c| c.name).collect();
+            names.extend(tessera_core::commands::server::SUBCOMMANDS.iter().copied());
             if args.len() == 5 && args.is(2, "filterby") {
                 let value = String::from_utf8_lossy(args.get(4)).into_owned();
                 if args.is(3, "pattern") {
@@ -1030,7 +1031,7 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     }
 }
 
-fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     let allowed = match sh.config.enable_debug_command.as_str() {
         "yes" => true,
         "local" => sh.conns[idx].as_ref().is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]")),
@@ -1038,7 +1039,7 @@ fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     };
     if !allowed {
         reply_now(sh, idx, |r| r.error(errors::DEBUG_DISABLED));
-        return;
+        return Flow::Continue;
     }
     let sub = args.get(1).to_ascii_lowercase();
     match sub.as_slice() {
@@ -1054,6 +1055,15 @@ fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             crate::timers::set_active_expire(on);
             reply_now(sh, idx, |r| r.ok());
         }
+        b"object" if args.len() == 3 => {
+            let db = sh.conns[idx].as_ref().map_or(0, |c| c.db);
+            let proto = sh.conns[idx].as_ref().map_or(Protocol::Resp2, |c| c.proto);
+            let mut bytes = Vec::new();
+            encode_command([&b"__debugobject"[..], args.get(2)].into_iter(), &mut bytes);
+            let cmd = commands::lookup(b"__debugobject").expect("internal command");
+            txn::start(sh, idx, Job::command(cmd, bytes, db, proto));
+            return Flow::Hold;
+        }
         b"help" => reply_now(sh, idx, |r| {
             r.array(3);
             r.simple("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
@@ -1065,5 +1075,6 @@ fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             reply_now(sh, idx, |r| r.error(&msg));
         }
     }
+    Flow::Continue
 }
 

@@ -56,7 +56,8 @@ pub struct Conn {
     /// A send is in flight.
     pub send_inflight: bool,
     /// Replies of commands that run elsewhere, in request order; `None` until they arrive.
-    pub pending: VecDeque<Option<Vec<u8>>>,
+    /// The flag says the reply is to be dropped (CLIENT REPLY OFF or SKIP when it was asked).
+    pub pending: VecDeque<(bool, Option<Vec<u8>>)>,
     /// Sequence number of `pending[0]`.
     pub pending_base: u32,
     /// True while a multi-shard command of this client runs: its later commands wait.
@@ -126,7 +127,8 @@ impl Conn {
     /// Reserves the reply slot of a command that runs elsewhere; returns its sequence number.
     pub fn reserve_slot(&mut self) -> u32 {
         let seq = self.pending_base.wrapping_add(self.pending.len() as u32);
-        self.pending.push_back(None);
+        let muted = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+        self.pending.push_back((muted, None));
         seq
     }
 
@@ -135,12 +137,14 @@ impl Conn {
     pub fn fill_slot(&mut self, seq: u32, bytes: Vec<u8>) -> bool {
         let idx = seq.wrapping_sub(self.pending_base) as usize;
         if let Some(slot) = self.pending.get_mut(idx) {
-            *slot = Some(bytes);
+            slot.1 = Some(bytes);
         }
         let mut moved = false;
-        while let Some(Some(_)) = self.pending.front() {
-            if let Some(Some(b)) = self.pending.pop_front() {
-                self.out.extend_from_slice(&b);
+        while let Some((_, Some(_))) = self.pending.front() {
+            if let Some((muted, Some(b))) = self.pending.pop_front() {
+                if !muted {
+                    self.out.extend_from_slice(&b);
+                }
             }
             self.pending_base = self.pending_base.wrapping_add(1);
             moved = true;
@@ -165,6 +169,6 @@ impl Conn {
 
     /// Bytes buffered for this client (CLIENT LIST's omem and the output limit).
     pub fn output_bytes(&self) -> usize {
-        self.out.len() + self.sending.len() - self.sent
+        self.out.len() + self.sending.len().saturating_sub(self.sent)
     }
 }

@@ -54,9 +54,6 @@ pub fn reply_now(sh: &mut Shard, idx: usize, write: impl FnOnce(&mut Reply<'_>))
         Some(seq) => {
             let mut v = Vec::new();
             write(&mut Reply::new(&mut v, proto));
-            if muted {
-                v.clear();
-            }
             conn.fill_slot(seq, v);
         }
     }
@@ -103,7 +100,7 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
         }
     };
     let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
-    conn.last_cmd = cmd.name;
+    conn.last_cmd = tessera_core::commands::server::full_name(cmd.name, args.try_get(1));
     if !cmd.arity_ok(args.len()) {
         refuse(sh, idx, &errors::wrong_arity(cmd.name));
         return Flow::Continue;
@@ -197,7 +194,7 @@ fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>
     };
     let start = out.len();
     sh.run_command(cmd, db, proto, args, &mut out);
-    if muted {
+    if muted && slot.is_none() {
         out.truncate(start);
     }
     let conn = sh.conns[idx].as_mut().expect("live connection");

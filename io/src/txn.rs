@@ -417,8 +417,14 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
         }
         Span::Copy => {
             let (src, dst) = (args.get(1), args.get(2));
-            let dst_db = copy_target_db(cmd, &args).unwrap_or(db);
-            let replace = (3..args.len()).any(|i| args.is(i, "replace"));
+            let databases = current().borrow().config.databases;
+            let (dst_db, replace) = match tessera_core::commands::keys::copy_options(&args, db, databases) {
+                Ok(o) => o,
+                Err(e) => {
+                    Reply::new(&mut out, proto).error(e);
+                    return out;
+                }
+            };
             let (s_src, s_dst) = (owner(src), owner(dst));
             if s_src == s_dst {
                 return call(s_src, db, proto, parts.bytes.clone(), tx).get().await;

@@ -49,6 +49,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("dump", 2, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(dump), "generic", "Return a serialized version of the value stored at the specified key."),
     cmd("restore", -4, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(restore), "generic", "Create a key using the provided serialized value, previously obtained using DUMP."),
     cmd("__dumpttl", 2, READONLY | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(dumpttl), "generic", "Internal: a key's DUMP payload and absolute expiry, for RENAME and COPY across shards."),
+    cmd("__debugobject", 2, READONLY | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(debug_object), "server", "Internal: DEBUG OBJECT on the key's shard."),
     cmd("__takettl", 2, WRITE | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(takettl), "generic", "Internal: as __dumpttl, and deletes the key."),
 ];
 
@@ -179,28 +180,36 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, nx:
 
 /// COPY source destination [DB n] [REPLACE] (`copyCommand`): the copy keeps the expiry and
 /// starts a fresh access time.
-fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    let (src, dst) = (args.get(1), args.get(2));
-    let mut dst_db = ctx.db;
+/// COPY's options: the target database and REPLACE, or the error Redis answers. Shared with
+/// the cross-shard COPY so both refuse the same calls.
+pub fn copy_options(args: &Args<'_>, db: usize, databases: usize) -> Result<(usize, bool), &'static str> {
+    let mut dst_db = db;
     let mut replace = false;
     let mut i = 3;
     while i < args.len() {
         if args.is(i, "replace") {
             replace = true;
         } else if args.is(i, "db") && i + 1 < args.len() {
-            match db_index(ctx, args.get(i + 1)) {
-                Ok(db) => dst_db = db,
-                Err(e) => return reply.error(e),
-            }
+            let n = parse_i32(args.get(i + 1))?;
+            dst_db = usize::try_from(n).ok().filter(|&d| d < databases).ok_or(errors::DB_INDEX)?;
             i += 1;
         } else {
-            return reply.error(errors::SYNTAX);
+            return Err(errors::SYNTAX);
         }
         i += 1;
     }
-    if dst_db == ctx.db && src == dst {
-        return reply.error(errors::SAME_OBJECT);
+    if dst_db == db && args.get(1) == args.get(2) {
+        return Err(errors::SAME_OBJECT);
     }
+    Ok((dst_db, replace))
+}
+
+fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let (src, dst) = (args.get(1), args.get(2));
+    let (dst_db, replace) = match copy_options(args, ctx.db, ctx.ks.dbs.len()) {
+        Ok(o) => o,
+        Err(e) => return reply.error(e),
+    };
     let now = ctx.now_ms;
     let Some(source) = lookup_read(ctx, src) else {
         return reply.int(0);
@@ -769,6 +778,26 @@ fn takettl(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         }
         None => reply.null_array(),
     }
+}
+
+/// `__debugobject key`: DEBUG OBJECT's line, on the shard that owns the key.
+fn debug_object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let now = ctx.now_ms;
+    let db = ctx.db;
+    let Some(e) = ctx.ks.dbs[db].peek(args.get(1), now) else {
+        return reply.error(errors::NO_SUCH_KEY);
+    };
+    // The payload minus its type byte and its 10-byte footer is the RDB encoding of the value.
+    let serialized = dump_value(&e.value).len().saturating_sub(11);
+    let idle = lru_clock(now).saturating_sub(e.access);
+    reply.simple(&format!(
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        e as *const Entry,
+        e.value.encoding(),
+        serialized,
+        e.access & 0xFF_FFFF,
+        idle
+    ));
 }
 
 fn reply_dumpttl(entry: &Entry, reply: &mut Reply<'_>) {

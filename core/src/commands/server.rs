@@ -14,8 +14,8 @@ pub static COMMANDS: &[Command] = &[
     node("echo", 2, FAST, NodeCmd::Echo, "connection", "Returns the given string."),
     node("hello", -1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Hello, "connection", "Handshakes with the Redis server."),
     node("auth", -2, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Auth, "connection", "Authenticates the connection."),
-    node("quit", -1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Quit, "connection", "Closes the connection."),
-    node("reset", 1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE, NodeCmd::Reset, "connection", "Resets the connection."),
+    node("quit", -1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Quit, "connection", "Closes the connection."),
+    node("reset", 1, NO_AUTH | FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Reset, "connection", "Resets the connection."),
     node("select", 2, FAST | LOADING | STALE, NodeCmd::Select, "connection", "Changes the selected database."),
     node("client", -2, ADMIN | NOSCRIPT | LOADING | STALE, NodeCmd::Client, "connection", "A container for client connection commands."),
     node("info", -1, LOADING | STALE, NodeCmd::Info, "server", "Returns information and statistics about the server."),
@@ -31,3 +31,26 @@ pub static COMMANDS: &[Command] = &[
     node("watch", -2, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Watch, "transactions", "Monitors changes to keys to determine the execution of a transaction."),
     node("unwatch", 1, FAST | NOSCRIPT | LOADING | STALE | NO_MULTI, NodeCmd::Unwatch, "transactions", "Forgets about watched keys of a transaction."),
 ];
+
+/// Subcommands of the container commands, as COMMAND LIST and CLIENT LIST's `cmd=` name them.
+pub static SUBCOMMANDS: &[&str] = &[
+    "client|id", "client|getname", "client|setname", "client|info", "client|list", "client|kill",
+    "client|pause", "client|unpause", "client|reply", "client|no-evict", "client|help",
+    "config|get", "config|set", "config|resetstat", "config|rewrite", "config|help",
+    "command|count", "command|info", "command|docs", "command|list", "command|getkeys", "command|help",
+    "object|encoding", "object|freq", "object|idletime", "object|refcount", "object|help",
+    "debug|sleep", "debug|set-active-expire", "debug|object", "debug|help",
+];
+
+/// The name a call goes by in CLIENT LIST's `cmd=`: `client|info` for a known subcommand.
+pub fn full_name(name: &'static str, sub: Option<&[u8]>) -> &'static str {
+    let Some(sub) = sub else { return name };
+    SUBCOMMANDS
+        .iter()
+        .find(|full| {
+            full.split_once('|')
+                .is_some_and(|(c, s)| c == name && s.as_bytes().eq_ignore_ascii_case(sub))
+        })
+        .copied()
+        .unwrap_or(name)
+}
