@@ -86,7 +86,7 @@ pub fn run(sh: &mut Shard, idx: usize, which: NodeCmd, args: &Args<'_>, raw: Opt
             gather_info(sh, idx, args);
             return Flow::Hold;
         }
-        NodeCmd::Config => config(sh, idx, args),
+        NodeCmd::Config => return config(sh, idx, args),
         NodeCmd::Command => command(sh, idx, args),
         NodeCmd::Shutdown => {
             crate::log::warn("User requested shutdown...");
@@ -416,6 +416,16 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                     ids = Some(v);
                     break;
                 } else if args.is(i, "type") && i + 1 < argc {
+                    let kind = String::from_utf8_lossy(args.get(i + 1)).to_ascii_lowercase();
+                    match kind.as_str() {
+                        "normal" => {}
+                        "master" | "replica" | "slave" | "pubsub" => ids = Some(Vec::new()),
+                        _ => {
+                            let msg = format!("ERR Unknown client type '{}'", String::from_utf8_lossy(args.get(i + 1)));
+                            reply_now(sh, idx, |r| r.error(&msg));
+                            return Flow::Continue;
+                        }
+                    }
                     i += 2;
                 } else {
                     reply_now(sh, idx, |r| r.error(errors::SYNTAX));
@@ -491,13 +501,13 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 }
                 _ => false,
             };
-            let until = now_ms() + ms;
-            broadcast_pause(sh, until, write_only);
-            reply_now(sh, idx, |r| r.ok());
+            let until_ms = now_ms() + ms;
+            change_everywhere(sh, idx, crate::mesh::NodeChange::Pause { until_ms, write_only });
+            return Flow::Hold;
         }
         b"unpause" if argc == 2 => {
-            broadcast_pause(sh, 0, false);
-            reply_now(sh, idx, |r| r.ok());
+            change_everywhere(sh, idx, crate::mesh::NodeChange::Pause { until_ms: 0, write_only: false });
+            return Flow::Hold;
         }
         b"reply" if argc == 3 => {
             if args.is(2, "on") {
@@ -544,16 +554,24 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     Flow::Continue
 }
 
-fn broadcast_pause(sh: &mut Shard, until: u64, write_only: bool) {
-    sh.pause = (until, write_only);
+/// Makes `change` on every shard, and answers OK to connection `idx` once all have made it.
+fn change_everywhere(sh: &mut Shard, idx: usize, change: crate::mesh::NodeChange) {
+    sh.apply_change(change.clone());
+    let mut waits = Vec::new();
     for s in 0..sh.shards() {
         if s != sh.id {
-            sh.send(s, Msg::Pause { until_ms: until, write_only });
+            let (tx, rx) = oneshot();
+            let token = sh.register_task(tx);
+            sh.send(s, Msg::Change { token, change: change.clone() });
+            waits.push(rx);
         }
     }
-    if until == 0 {
-        sh.resume_all();
-    }
+    park_for(sh, idx, async move {
+        for w in waits {
+            w.await;
+        }
+        b"+OK\r\n".to_vec()
+    });
 }
 
 /// One CLIENT LIST line for connection `idx`.
@@ -801,7 +819,7 @@ fn gather_info(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     });
 }
 
-fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     let sub = args.get(1).to_ascii_lowercase();
     let argc = args.len();
     match sub.as_slice() {
@@ -829,22 +847,15 @@ fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) {
                 let value = String::from_utf8_lossy(args.get(i + 1)).into_owned();
                 if let Err(e) = next.config_set(&name, &value) {
                     reply_now(sh, idx, |r| r.error(&e));
-                    return;
+                    return Flow::Continue;
                 }
             }
-            for s in 0..sh.shards() {
-                if s != sh.id {
-                    sh.send(s, Msg::Config(Box::new(next.clone())));
-                }
-            }
-            sh.adopt_config(next);
-            reply_now(sh, idx, |r| r.ok());
+            change_everywhere(sh, idx, crate::mesh::NodeChange::Config(Box::new(next)));
+            return Flow::Hold;
         }
         b"resetstat" if argc == 2 => {
-            sh.stats = Default::default();
-            sh.ks.hits = 0;
-            sh.ks.misses = 0;
-            reply_now(sh, idx, |r| r.ok());
+            change_everywhere(sh, idx, crate::mesh::NodeChange::ResetStats);
+            return Flow::Hold;
         }
         b"rewrite" if argc == 2 => match sh.config.config_file.clone() {
             None => reply_now(sh, idx, |r| r.error("ERR The server is running without a config file")),
@@ -874,10 +885,12 @@ fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             reply_now(sh, idx, |r| r.error(&msg));
         }
     }
+    Flow::Continue
 }
 
 fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
     let (first, last, step) = c.keys.legacy();
+    let doc = commands::docs::doc(c.name);
     r.array(10);
     r.bulk(c.name.as_bytes());
     r.int(c.arity as i64);
@@ -889,15 +902,25 @@ fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
     r.int(first);
     r.int(last);
     r.int(step);
-    r.set(1);
-    r.simple(&format!("@{}", c.group));
-    r.set(0);
-    if first > 0 {
-        r.array(1);
-        r.map(4);
+    let acl = doc.map_or(&[][..], |d| d.acl);
+    r.set(acl.len());
+    for a in acl {
+        r.simple(a);
+    }
+    let tips = doc.map_or(&[][..], |d| d.tips);
+    r.set(tips.len());
+    for t in tips {
+        r.bulk(t.as_bytes());
+    }
+    let specs = doc.map_or(&[][..], |d| d.key_specs);
+    r.array(specs.len());
+    for spec in specs {
+        r.map(3);
         r.bulk(b"flags");
-        r.set(1);
-        r.simple(if c.has(flags::WRITE) { "RW" } else { "RO" });
+        r.set(spec.flags.len());
+        for f in spec.flags {
+            r.simple(f);
+        }
         r.bulk(b"begin_search");
         r.map(2);
         r.bulk(b"type");
@@ -905,7 +928,7 @@ fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
         r.bulk(b"spec");
         r.map(1);
         r.bulk(b"index");
-        r.int(first);
+        r.int(spec.index);
         r.bulk(b"find_keys");
         r.map(2);
         r.bulk(b"type");
@@ -913,13 +936,11 @@ fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
         r.bulk(b"spec");
         r.map(3);
         r.bulk(b"lastkey");
-        r.int(if last < 0 { last } else { last - first });
+        r.int(spec.lastkey);
         r.bulk(b"keystep");
-        r.int(step);
+        r.int(spec.keystep);
         r.bulk(b"limit");
-        r.int(0);
-    } else {
-        r.array(0);
+        r.int(spec.limit);
     }
     r.array(0);
 }
@@ -967,14 +988,17 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             reply_now(sh, idx, |r| {
                 r.map(list.len());
                 for c in &list {
+                    let doc = commands::docs::doc(c.name);
                     r.bulk(c.name.as_bytes());
-                    r.map(3);
+                    r.map(4);
                     r.bulk(b"summary");
-                    r.bulk(c.summary.as_bytes());
+                    r.bulk(doc.map_or(c.summary, |d| d.summary).as_bytes());
                     r.bulk(b"since");
-                    r.bulk(b"1.0.0");
+                    r.bulk(doc.map_or("1.0.0", |d| d.since).as_bytes());
                     r.bulk(b"group");
                     r.bulk(c.group.as_bytes());
+                    r.bulk(b"complexity");
+                    r.bulk(doc.map_or("", |d| d.complexity).as_bytes());
                 }
             });
         }
@@ -998,7 +1022,7 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             }
             reply_now(sh, idx, |r| r.bulks(names.iter().map(|n| n.as_bytes())));
         }
-        b"getkeys" if args.len() >= 3 => {
+        b"getkeys" if args.len() >= 4 => {
             let sub_args: Vec<&[u8]> = args.iter().skip(2).collect();
             match commands::lookup(sub_args[0]).filter(|c| !c.has(flags::INTERNAL)) {
                 None => reply_now(sh, idx, |r| r.error("ERR Invalid command specified")),
@@ -1023,6 +1047,10 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
                     r.simple(l);
                 }
             });
+        }
+        b"getkeys" | b"count" => {
+            let msg = format!("ERR wrong number of arguments for 'command|{}' command", String::from_utf8_lossy(&sub));
+            reply_now(sh, idx, |r| r.error(&msg));
         }
         _ => {
             let msg = errors::unknown_subcommand(args.get(1), "command");

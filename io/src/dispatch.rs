@@ -150,7 +150,7 @@ fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw
     let target = if spans_all { None } else { single_owner(sh, cmd, args) };
     let target = match target {
         Some(t) => t,
-        None if cmd.span == Span::Single => {
+        None if cmd.span == Span::Single && !cmd.has(flags::READONLY) => {
             refuse(sh, idx, "CROSSSLOT Keys in request don't hash to the same slot");
             return Flow::Continue;
         }

@@ -51,8 +51,13 @@ pub enum Msg {
         /// The transaction.
         tx: TxId,
     },
-    /// Adopt a changed configuration (CONFIG SET).
-    Config(Box<Config>),
+    /// Apply a node-wide change, then answer `+OK` to `token`.
+    Change {
+        /// Where the acknowledgement goes.
+        token: u64,
+        /// What changes.
+        change: NodeChange,
+    },
     /// Close a client by id (CLIENT KILL); the reply says how many were closed.
     Kill {
         /// Where the count goes.
@@ -67,15 +72,25 @@ pub enum Msg {
         /// Which report.
         kind: crate::admin::ReportKind,
     },
-    /// Pause or unpause clients (CLIENT PAUSE): until this Unix ms, writes only or all.
+    /// Stop serving: the node is shutting down.
+    Shutdown,
+}
+
+/// A change every shard must make before the client that asked for it hears OK, so that its
+/// next command, on any connection and any shard, sees it.
+#[derive(Clone)]
+pub enum NodeChange {
+    /// CONFIG SET.
+    Config(Box<Config>),
+    /// CLIENT PAUSE / UNPAUSE: until this Unix ms (0: unpause), writes only or all.
     Pause {
         /// Unix ms when the pause ends; 0 unpauses.
         until_ms: u64,
         /// Only write commands are paused.
         write_only: bool,
     },
-    /// Stop serving: the node is shutting down.
-    Shutdown,
+    /// CONFIG RESETSTAT.
+    ResetStats,
 }
 
 /// Everything a shard sends to one peer in one turn.

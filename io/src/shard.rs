@@ -287,6 +287,19 @@ impl Shard {
         handler(&mut ctx, args, &mut reply);
     }
 
+    /// Runs a command over another keyspace than the shard's own (a scratch copy), with this
+    /// shard's configuration and clock.
+    pub fn run_on(&mut self, ks: &mut Keyspace, cmd: &'static Command, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
+        let mut reply = Reply::new(out, proto);
+        let Run::Shard(handler) = cmd.run else {
+            reply.error("ERR command cannot run on a shard");
+            return;
+        };
+        let rand = self.random();
+        let mut ctx = Ctx { ks, db, now_ms: self.clock, config: &self.config, rand, shard: (self.id, self.node.shards) };
+        handler(&mut ctx, args, &mut reply);
+    }
+
     /// Runs a RESP-encoded command (from a peer or a transaction) and returns its reply.
     pub fn execute_resp(&mut self, db: usize, proto: Protocol, bytes: &[u8]) -> Vec<u8> {
         let mut spans = Vec::new();
@@ -349,7 +362,10 @@ impl Shard {
                 }
                 Msg::Granted { token } => self.deliver(token, Vec::new()),
                 Msg::Unlock { tx } => self.release(tx),
-                Msg::Config(config) => self.adopt_config(*config),
+                Msg::Change { token, change } => {
+                    self.apply_change(change);
+                    self.send(from, Msg::Reply { token, bytes: b"+OK\r\n".to_vec() });
+                }
                 Msg::Kill { token, filter } => {
                     let n = crate::admin::kill_local(self, &filter);
                     self.send(from, Msg::Reply { token, bytes: format!(":{n}\r\n").into_bytes() });
@@ -357,10 +373,6 @@ impl Shard {
                 Msg::Report { token, kind } => {
                     let bytes = crate::admin::report(self, kind);
                     self.send(from, Msg::Reply { token, bytes });
-                }
-                Msg::Pause { until_ms, write_only } => {
-                    self.pause = (until_ms, write_only);
-                    self.resume_all();
                 }
                 Msg::Shutdown => {
                     self.node.shutdown.store(true, Ordering::Release);
@@ -381,6 +393,30 @@ impl Shard {
             }
         }
         self.notify.notify();
+    }
+
+    /// Makes a node-wide change on this shard.
+    pub fn apply_change(&mut self, change: crate::mesh::NodeChange) {
+        match change {
+            crate::mesh::NodeChange::Config(config) => self.adopt_config(*config),
+            crate::mesh::NodeChange::Pause { until_ms, write_only } => {
+                self.pause = (until_ms, write_only);
+                if until_ms == 0 {
+                    self.resume_all();
+                }
+            }
+            crate::mesh::NodeChange::ResetStats => self.reset_stats(),
+        }
+    }
+
+    /// Zeroes the counters INFO reports (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        self.ks.hits = 0;
+        self.ks.misses = 0;
+        for db in &mut self.ks.dbs {
+            db.expired_keys = 0;
+        }
     }
 
     /// Takes a new configuration from CONFIG SET.

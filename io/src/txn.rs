@@ -80,12 +80,14 @@ pub fn start(sh: &mut Shard, idx: usize, job: Job) {
     glommio::spawn_local(async move {
         // glommio may run a new task at once; let the spawner release the shard first.
         glommio::executor().yield_now().await;
-        let bytes = run(job).await;
+        let (bytes, db) = run(job).await;
         let shard = current();
         let mut sh = shard.borrow_mut();
         sh.deliver(token, bytes);
         if let Some(conn) = sh.conns[idx].as_mut().filter(|c| c.generation == generation) {
             conn.parked = false;
+            // SELECT inside EXEC stays selected afterwards.
+            conn.db = db;
             if conn.closing {
                 sh.to_close.push(idx as u32);
             } else {
@@ -154,8 +156,8 @@ fn copy_target_db(cmd: &Command, args: &Args<'_>) -> Option<usize> {
     None
 }
 
-/// Runs a job to completion and returns the reply bytes.
-pub async fn run(job: Job) -> Vec<u8> {
+/// Runs a job to completion; returns the reply bytes and the database selected at its end.
+pub async fn run(job: Job) -> (Vec<u8>, usize) {
     let shard = current();
     let cmds: Vec<Parts> = job.cmds.iter().filter_map(|c| Parts::parse(c.clone())).collect();
     let (tx, fps, me) = {
@@ -166,10 +168,11 @@ pub async fn run(job: Job) -> Vec<u8> {
     for (&s, fp) in &fps {
         acquire(s, me, tx, fp.clone()).await;
     }
-    let out = body(&job, &cmds, tx).await;
+    let (out, db) = body(&job, &cmds, tx).await;
     if let Some((id, shards)) = job.watcher {
         let forget = encode(&[b"__unwatch", id.to_string().as_bytes()]);
-        for s in 0..shard.borrow().shards() {
+        let n = shard.borrow().shards();
+        for s in 0..n {
             if shards & (1u128 << s) != 0 {
                 drop(call(s, job.db, job.proto, forget.clone(), Some(tx)));
             }
@@ -183,7 +186,7 @@ pub async fn run(job: Job) -> Vec<u8> {
             sh.send(s, Msg::Unlock { tx });
         }
     }
-    out
+    (out, db)
 }
 
 async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {
@@ -230,13 +233,13 @@ fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -
     Pending::Wait(wait)
 }
 
-async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> Vec<u8> {
+async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> (Vec<u8>, usize) {
     let mut out = Vec::new();
     if !job.exec {
         if let Some(parts) = cmds.first() {
             out = run_one(parts, job.db, job.proto, tx).await;
         }
-        return out;
+        return (out, job.db);
     }
     if let Some((id, shards)) = job.watcher {
         let n = current().borrow().shards();
@@ -253,7 +256,7 @@ async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> Vec<u8> {
         }
         if dirty {
             Reply::new(&mut out, job.proto).null_array();
-            return out;
+            return (out, job.db);
         }
     }
     Reply::new(&mut out, job.proto).array(cmds.len());
@@ -274,7 +277,7 @@ async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> Vec<u8> {
         let reply = run_one(parts, db, job.proto, tx).await;
         out.extend_from_slice(&reply);
     }
-    out
+    (out, db)
 }
 
 /// Runs one command under the transaction's locks, split across shards as its span says.
@@ -313,7 +316,13 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
     match cmd.span {
         Span::Single => {
             let s = key_shards.first().map_or(me, |k| k.1);
-            return call(s, db, proto, parts.bytes.clone(), tx).get().await;
+            if key_shards.iter().all(|k| k.1 == s) {
+                return call(s, db, proto, parts.bytes.clone(), tx).get().await;
+            }
+            return read_gathered(cmd, &args, &key_shards, db, proto, tx).await;
+        }
+        Span::Pairs | Span::PairsIfNoneExist if args.len() % 2 == 0 => {
+            Reply::new(&mut out, proto).error(&tessera_core::errors::wrong_arity(cmd.name));
         }
         Span::SumInts | Span::Gather | Span::Pairs => {
             let step = if cmd.span == Span::Pairs { 2 } else { 1 };
@@ -479,6 +488,37 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
         }
         Span::Scan => return scan_shards(&args, db, proto, n).await,
     }
+    out
+}
+
+/// Runs a read-only command whose keys live on several shards: copies of the values are
+/// gathered (under the transaction's locks) into a scratch keyspace, and the command's own
+/// handler runs over it. LCS across shards works this way.
+async fn read_gathered(
+    cmd: &'static Command,
+    args: &Args<'_>,
+    key_shards: &[(usize, usize)],
+    db: usize,
+    proto: Protocol,
+    tx: Option<TxId>,
+) -> Vec<u8> {
+    let mut pending = Vec::new();
+    for &(i, s) in key_shards {
+        pending.push((i, call(s, db, proto, encode(&[b"__dumpttl", args.get(i)]), tx)));
+    }
+    let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
+    for (i, p) in pending {
+        let got = p.get().await;
+        let Some(items) = scan::array_items(&got).filter(|it| it.len() == 2) else { continue };
+        if let Ok(value) = tessera_core::keyspace::dump::restore_value(bulk_body(items[0])) {
+            let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
+            scratch.dbs[db].set_entry(args.get(i), tessera_core::keyspace::Entry { value, expire_at, access: 0 });
+        }
+    }
+    let shard = current();
+    let mut sh = shard.borrow_mut();
+    let mut out = Vec::new();
+    sh.run_on(&mut scratch, cmd, db, proto, args, &mut out);
     out
 }
 

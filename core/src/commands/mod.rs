@@ -5,6 +5,7 @@
 //! COMMAND GETKEYS all read it, and no command routes itself. Each family file
 //! (`strings.rs`, `keys.rs`...) lists its commands in a `COMMANDS` array.
 
+pub mod docs;
 pub mod keys;
 pub mod server;
 pub mod strings;

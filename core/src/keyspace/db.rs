@@ -140,8 +140,8 @@ impl Db {
 
     /// Removes a key; returns its entry when it existed (and had not expired).
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
-        self.signal(key);
         let entry = self.table.remove(key)?;
+        self.signal(key);
         if entry.expire_at != 0 {
             self.volatile -= 1;
         }
