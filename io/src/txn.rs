@@ -321,7 +321,7 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             }
             return read_gathered(cmd, &args, &key_shards, db, proto, tx).await;
         }
-        Span::Pairs | Span::PairsIfNoneExist if args.len() % 2 == 0 => {
+        Span::Pairs | Span::PairsIfNoneExist if args.len().is_multiple_of(2) => {
             Reply::new(&mut out, proto).error(&tessera_core::errors::wrong_arity(cmd.name));
         }
         Span::SumInts | Span::Gather | Span::Pairs => {
