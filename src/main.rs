@@ -31,9 +31,12 @@ fn load_config(args: &[String]) -> Result<Config, String> {
     let mut rest = args;
     if let Some(first) = args.first() {
         if !first.starts_with("--") {
-            let text = std::fs::read_to_string(first).map_err(|e| format!("Fatal error, can't open config file '{first}': {e}"))?;
+            let text = std::fs::read_to_string(first)
+                .map_err(|e| format!("Fatal error, can't open config file '{first}': {e}"))?;
             config.load_str(&text)?;
-            config.config_file = Some(std::fs::canonicalize(first).map_or(first.clone(), |p| p.display().to_string()));
+            config.config_file = Some(
+                std::fs::canonicalize(first).map_or(first.clone(), |p| p.display().to_string()),
+            );
             rest = &args[1..];
         }
     }
@@ -61,12 +64,24 @@ fn load_config(args: &[String]) -> Result<Config, String> {
 }
 
 fn main() {
+    // A shard whose thread panicked would leave the node half alive, its clients hanging: like
+    // Redis on a failed assertion, report and stop the whole process instead.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        tessera_io::log::warn("=== TESSERA BUG REPORT: a shard panicked; stopping the server ===");
+        std::process::abort();
+    }));
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         usage();
     }
     if args.iter().any(|a| a == "--version" || a == "-v") {
-        println!("Tessera server v={} (Redis {} compatible)", tessera_core::VERSION, tessera_core::REDIS_VERSION);
+        println!(
+            "Tessera server v={} (Redis {} compatible)",
+            tessera_core::VERSION,
+            tessera_core::REDIS_VERSION
+        );
         return;
     }
     let config = match load_config(&args) {

@@ -110,7 +110,10 @@ const INERT: &[(&str, &str)] = &[
     ("list-compress-depth", "0"),
     ("lua-time-limit", "5000"),
     ("busy-reply-threshold", "5000"),
-    ("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    (
+        "client-output-buffer-limit",
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    ),
     ("active-expire-effort", "1"),
     ("lfu-log-factor", "10"),
     ("lfu-decay-time", "1"),
@@ -143,59 +146,185 @@ pub fn parse_bool(v: &str) -> Result<bool, String> {
 /// Reads a byte count with redis.conf's units: `1k`=1000, `1kb`=1024, `m`, `mb`, `g`, `gb`.
 pub fn parse_memory(v: &str) -> Result<u64, String> {
     let lower = v.to_ascii_lowercase();
-    let (digits, mul) = [("gb", 1u64 << 30), ("g", 1_000_000_000), ("mb", 1 << 20), ("m", 1_000_000), ("kb", 1024), ("k", 1000), ("b", 1)]
-        .iter()
-        .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|d| (d.to_string(), *mul)))
-        .unwrap_or((lower.clone(), 1));
-    let n: u64 = digits.parse().map_err(|_| "argument must be a memory value".to_string())?;
-    n.checked_mul(mul).ok_or_else(|| "argument must be a memory value".to_string())
+    let (digits, mul) = [
+        ("gb", 1u64 << 30),
+        ("g", 1_000_000_000),
+        ("mb", 1 << 20),
+        ("m", 1_000_000),
+        ("kb", 1024),
+        ("k", 1000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|d| (d.to_string(), *mul)))
+    .unwrap_or((lower.clone(), 1));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "argument must be a memory value".to_string())?;
+    n.checked_mul(mul)
+        .ok_or_else(|| "argument must be a memory value".to_string())
 }
 
 fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
-    v.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())
+    v.parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())
 }
 
 /// Every directive Tessera knows, in the order CONFIG GET * lists them.
 pub static DIRECTIVES: &[Directive] = &[
-    Directive { name: "port", get: |c| c.port.to_string(), set: |c, v| { c.port = parse_num(v)?; Ok(()) }, mutable: false },
-    Directive { name: "bind", get: |c| c.bind.join(" "), set: |c, v| { c.bind = v.split_whitespace().map(String::from).collect(); Ok(()) }, mutable: false },
-    Directive { name: "requirepass", get: |c| c.requirepass.clone(), set: |c, v| { c.requirepass = v.to_string(); Ok(()) }, mutable: true },
-    Directive { name: "maxclients", get: |c| c.maxclients.to_string(), set: |c, v| { c.maxclients = parse_num(v)?; Ok(()) }, mutable: true },
-    Directive { name: "timeout", get: |c| c.timeout.to_string(), set: |c, v| { c.timeout = parse_num(v)?; Ok(()) }, mutable: true },
-    Directive { name: "databases", get: |c| c.databases.to_string(), set: |c, v| {
-        let n: usize = parse_num(v)?;
-        if n == 0 || n > 1 << 20 { return Err("argument must be between 1 and 1048576 inclusive".into()); }
-        c.databases = n; Ok(())
-    }, mutable: false },
-    Directive { name: "loglevel", get: |c| c.loglevel.clone(), set: |c, v| {
-        let v = v.to_ascii_lowercase();
-        if !["debug", "verbose", "notice", "warning", "nothing"].contains(&v.as_str()) { return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()); }
-        c.loglevel = v; Ok(())
-    }, mutable: true },
-    Directive { name: "logfile", get: |c| c.logfile.clone(), set: |c, v| { c.logfile = v.to_string(); Ok(()) }, mutable: false },
-    Directive { name: "dir", get: |c| c.dir.clone(), set: |c, v| { c.dir = v.to_string(); Ok(()) }, mutable: true },
-    Directive { name: "proto-max-bulk-len", get: |c| c.proto_max_bulk_len.to_string(), set: |c, v| {
-        let n = parse_memory(v)?;
-        if n < 1024 * 1024 { return Err("argument must be a memory value at least 1mb".into()); }
-        c.proto_max_bulk_len = n; Ok(())
-    }, mutable: true },
-    Directive { name: "client-query-buffer-limit", get: |c| c.client_query_buffer_limit.to_string(), set: |c, v| {
-        let n = parse_memory(v)?;
-        if n < 1024 * 1024 { return Err("argument must be a memory value at least 1mb".into()); }
-        c.client_query_buffer_limit = n; Ok(())
-    }, mutable: true },
-    Directive { name: "enable-debug-command", get: |c| c.enable_debug_command.clone(), set: |c, v| {
-        let v = v.to_ascii_lowercase();
-        if !["yes", "no", "local"].contains(&v.as_str()) { return Err("argument(s) must be one of the following: no, yes, local".into()); }
-        c.enable_debug_command = v; Ok(())
-    }, mutable: false },
-    Directive { name: "threads", get: |c| c.threads.to_string(), set: |c, v| { c.threads = parse_num(v)?; Ok(()) }, mutable: false },
-    Directive { name: "hz", get: |c| c.hz.to_string(), set: |c, v| { c.hz = parse_num::<u64>(v)?.clamp(1, 500); Ok(()) }, mutable: true },
+    Directive {
+        name: "port",
+        get: |c| c.port.to_string(),
+        set: |c, v| {
+            c.port = parse_num(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "bind",
+        get: |c| c.bind.join(" "),
+        set: |c, v| {
+            c.bind = v.split_whitespace().map(String::from).collect();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "requirepass",
+        get: |c| c.requirepass.clone(),
+        set: |c, v| {
+            c.requirepass = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "maxclients",
+        get: |c| c.maxclients.to_string(),
+        set: |c, v| {
+            c.maxclients = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "timeout",
+        get: |c| c.timeout.to_string(),
+        set: |c, v| {
+            c.timeout = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "databases",
+        get: |c| c.databases.to_string(),
+        set: |c, v| {
+            let n: usize = parse_num(v)?;
+            if n == 0 || n > 1 << 20 {
+                return Err("argument must be between 1 and 1048576 inclusive".into());
+            }
+            c.databases = n;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "loglevel",
+        get: |c| c.loglevel.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into());
+            }
+            c.loglevel = v;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "logfile",
+        get: |c| c.logfile.clone(),
+        set: |c, v| {
+            c.logfile = v.to_string();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "dir",
+        get: |c| c.dir.clone(),
+        set: |c, v| {
+            c.dir = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "proto-max-bulk-len",
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value at least 1mb".into());
+            }
+            c.proto_max_bulk_len = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "client-query-buffer-limit",
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value at least 1mb".into());
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "enable-debug-command",
+        get: |c| c.enable_debug_command.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !["yes", "no", "local"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: no, yes, local".into());
+            }
+            c.enable_debug_command = v;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "threads",
+        get: |c| c.threads.to_string(),
+        set: |c, v| {
+            c.threads = parse_num(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
+        name: "hz",
+        get: |c| c.hz.to_string(),
+        set: |c, v| {
+            c.hz = parse_num::<u64>(v)?.clamp(1, 500);
+            Ok(())
+        },
+        mutable: true,
+    },
 ];
 
 impl Config {
     fn directive(name: &str) -> Option<&'static Directive> {
-        DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+        DIRECTIVES
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
     }
 
     /// Sets a directive as the config file or command line does (immutable ones included).
@@ -217,15 +346,21 @@ impl Config {
             if !d.mutable {
                 return Err(format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", d.name));
             }
-            return (d.set)(self, value)
-                .map_err(|e| format!("ERR CONFIG SET failed (possibly related to argument '{}') - {e}", d.name));
+            return (d.set)(self, value).map_err(|e| {
+                format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {e}",
+                    d.name
+                )
+            });
         }
         let lower = name.to_ascii_lowercase();
         if let Some(slot) = self.inert.iter_mut().find(|(k, _)| *k == lower) {
             slot.1 = value.to_string();
             return Ok(());
         }
-        Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"))
+        Err(format!(
+            "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+        ))
     }
 
     /// The directives matching a CONFIG GET glob, with their values.
@@ -264,15 +399,25 @@ impl Config {
             }
             let mut spans = Vec::new();
             let mut out = Vec::new();
-            if !crate::protocol::reader::split_args(trimmed.as_bytes(), &mut spans, &mut out) || spans.is_empty() {
+            if !crate::protocol::reader::split_args(trimmed.as_bytes(), &mut spans, &mut out)
+                || spans.is_empty()
+            {
                 return Err(format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\nUnbalanced quotes in configuration line", n + 1));
             }
-            let words: Vec<String> = spans.iter().map(|s| String::from_utf8_lossy(&out[s.clone()]).into_owned()).collect();
+            let words: Vec<String> = spans
+                .iter()
+                .map(|s| String::from_utf8_lossy(&out[s.clone()]).into_owned())
+                .collect();
             let value = words[1..].join(" ");
             if words.len() < 2 && !words[0].eq_ignore_ascii_case("save") {
                 return Err(format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\nwrong number of arguments", n + 1));
             }
-            self.apply(&words[0], &value).map_err(|e| format!("*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\n{e}", n + 1))?;
+            self.apply(&words[0], &value).map_err(|e| {
+                format!(
+                    "*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{trimmed}'\n{e}",
+                    n + 1
+                )
+            })?;
         }
         Ok(())
     }
@@ -283,7 +428,11 @@ impl Config {
         for (k, v) in self.config_get("*") {
             if v.is_empty() {
                 out.push_str(&format!("{k} \"\"\n"));
-            } else if v.contains(' ') && k != "bind" && k != "save" && k != "client-output-buffer-limit" {
+            } else if v.contains(' ')
+                && k != "bind"
+                && k != "save"
+                && k != "client-output-buffer-limit"
+            {
                 out.push_str(&format!("{k} \"{v}\"\n"));
             } else {
                 out.push_str(&format!("{k} {v}\n"));
@@ -300,7 +449,10 @@ mod tests {
     #[test]
     fn reads_a_config_file() {
         let mut c = Config::default();
-        c.load_str("# comment\nport 7000\nbind 127.0.0.1 ::1\nrequirepass \"sec ret\"\nmaxclients 5\n").unwrap();
+        c.load_str(
+            "# comment\nport 7000\nbind 127.0.0.1 ::1\nrequirepass \"sec ret\"\nmaxclients 5\n",
+        )
+        .unwrap();
         assert_eq!(c.port, 7000);
         assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
         assert_eq!(c.requirepass, "sec ret");

@@ -92,18 +92,22 @@ pub const OFFSET_OUT_OF_RANGE: &str = "ERR offset is out of range";
 /// LCS over a key that is not a string.
 pub const LCS_WRONGTYPE: &str = "ERR The specified keys must contain string values";
 /// LCS with both LEN and IDX.
-pub const LCS_LEN_AND_IDX: &str = "ERR If you want both the length and indexes, please just use IDX.";
+pub const LCS_LEN_AND_IDX: &str =
+    "ERR If you want both the length and indexes, please just use IDX.";
 /// LCS whose table would exceed `proto-max-bulk-len`.
-pub const LCS_TOO_BIG: &str = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+pub const LCS_TOO_BIG: &str =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 /// LCS whose table could not be allocated.
-pub const LCS_NO_MEMORY: &str = "ERR Insufficient memory, failed allocating transient memory for LCS";
+pub const LCS_NO_MEMORY: &str =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
 
 /// RESTORE of a payload whose checksum is right but whose data cannot be read.
 pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
 /// SCAN's cursor is not an unsigned number.
 pub const INVALID_CURSOR: &str = "ERR invalid cursor";
 /// EXPIRE and friends with NX beside XX, GT or LT.
-pub const EXPIRE_NX_AND_OTHERS: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
+pub const EXPIRE_NX_AND_OTHERS: &str =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
 /// EXPIRE and friends with both GT and LT.
 pub const EXPIRE_GT_AND_LT: &str = "ERR GT and LT options at the same time are not compatible";
 /// RESTORE with a negative TTL.
@@ -117,7 +121,8 @@ pub const INVALID_FIRST_DB: &str = "ERR invalid first DB index";
 /// SWAPDB's second index is not a 32-bit integer.
 pub const INVALID_SECOND_DB: &str = "ERR invalid second DB index";
 /// An integer argument outside the 32-bit range (Redis's `getIntFromObjectOrReply`, words included).
-pub const INT_OUT_OF_RANGE: &str = "ERR value is out of range, value must between -2147483648 and 2147483647";
+pub const INT_OUT_OF_RANGE: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// OBJECT FREQ without an LFU `maxmemory-policy`.
 pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 /// OBJECT IDLETIME under an LFU `maxmemory-policy`.

@@ -41,7 +41,10 @@ mod tests {
     fn matches_redis_cluster_slots() {
         assert_eq!(key_slot(b"foo"), 12182);
         assert_eq!(key_slot(b"bar"), 5061);
-        assert_eq!(key_slot(b"{user1000}.following"), key_slot(b"{user1000}.followers"));
+        assert_eq!(
+            key_slot(b"{user1000}.following"),
+            key_slot(b"{user1000}.followers")
+        );
         assert_eq!(key_slot(b"foo{}{bar}"), key_slot(b"foo{}{bar}"));
         assert_eq!(hash_tag(b"foo{}{bar}"), b"foo{}{bar}");
         assert_eq!(hash_tag(b"foo{{bar}}zap"), b"{bar");
@@ -52,7 +55,10 @@ mod tests {
         for shards in 1..=7 {
             for slot in 0..SLOTS {
                 let owner = slot_shard(slot, shards);
-                assert!(shard_range(owner, shards).contains(&slot), "{shards} {slot}");
+                assert!(
+                    shard_range(owner, shards).contains(&slot),
+                    "{shards} {slot}"
+                );
             }
         }
     }

@@ -37,13 +37,29 @@ pub enum ReportKind {
 }
 
 /// Runs a node command for connection `idx`.
-pub fn run(sh: &mut Shard, idx: usize, which: NodeCmd, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
+pub fn run(
+    sh: &mut Shard,
+    idx: usize,
+    which: NodeCmd,
+    args: &Args<'_>,
+    raw: Option<&[u8]>,
+) -> Flow {
     let argc = args.len();
     match which {
-        NodeCmd::Ping => reply_now(sh, idx, |r| if argc > 2 { r.error(&errors::wrong_arity("ping")) } else if argc == 2 { r.bulk(args.get(1)) } else { r.simple("PONG") }),
+        NodeCmd::Ping => reply_now(sh, idx, |r| {
+            if argc > 2 {
+                r.error(&errors::wrong_arity("ping"))
+            } else if argc == 2 {
+                r.bulk(args.get(1))
+            } else {
+                r.simple("PONG")
+            }
+        }),
         NodeCmd::Echo => reply_now(sh, idx, |r| r.bulk(args.get(1))),
         NodeCmd::Time => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             reply_now(sh, idx, |r| {
                 r.array(2);
                 r.bulk_int(now.as_secs() as i64);
@@ -101,7 +117,9 @@ pub fn run(sh: &mut Shard, idx: usize, which: NodeCmd, args: &Args<'_>, raw: Opt
         }
         NodeCmd::Debug => return debug(sh, idx, args),
         NodeCmd::Multi => {
-            let Some(c) = sh.conns[idx].as_mut() else { return Flow::Hold };
+            let Some(c) = sh.conns[idx].as_mut() else {
+                return Flow::Hold;
+            };
             if c.multi.is_some() {
                 reply_now(sh, idx, |r| r.error(errors::MULTI_NESTED));
             } else {
@@ -111,7 +129,9 @@ pub fn run(sh: &mut Shard, idx: usize, which: NodeCmd, args: &Args<'_>, raw: Opt
             }
         }
         NodeCmd::Discard => {
-            let Some(c) = sh.conns[idx].as_mut() else { return Flow::Hold };
+            let Some(c) = sh.conns[idx].as_mut() else {
+                return Flow::Hold;
+            };
             if c.multi.take().is_none() {
                 reply_now(sh, idx, |r| r.error(errors::DISCARD_WITHOUT_MULTI));
             } else {
@@ -142,18 +162,29 @@ fn auth(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         reply_now(sh, idx, |r| r.error(errors::SYNTAX));
         return;
     }
-    let (user, pass) = if args.len() == 3 { (args.get(1), args.get(2)) } else { (&b"default"[..], args.get(1)) };
+    let (user, pass) = if args.len() == 3 {
+        (args.get(1), args.get(2))
+    } else {
+        (&b"default"[..], args.get(1))
+    };
     if sh.config.requirepass.is_empty() && args.len() == 2 {
         reply_now(sh, idx, |r| r.error(errors::AUTH_NOT_CONFIGURED));
         return;
     }
-    let ok = user == b"default" && (sh.config.requirepass.is_empty() || pass == sh.config.requirepass.as_bytes());
+    let ok = user == b"default"
+        && (sh.config.requirepass.is_empty() || pass == sh.config.requirepass.as_bytes());
     if let Some(c) = sh.conns[idx].as_mut() {
         if ok {
             c.authed = true;
         }
     }
-    reply_now(sh, idx, |r| if ok { r.ok() } else { r.error(errors::WRONGPASS) });
+    reply_now(sh, idx, |r| {
+        if ok {
+            r.ok()
+        } else {
+            r.error(errors::WRONGPASS)
+        }
+    });
 }
 
 fn hello(sh: &mut Shard, idx: usize, args: &Args<'_>) {
@@ -168,7 +199,9 @@ fn hello(sh: &mut Shard, idx: usize, args: &Args<'_>) {
                 return;
             }
             Err(_) => {
-                reply_now(sh, idx, |r| r.error("ERR Protocol version is not an integer or out of range"));
+                reply_now(sh, idx, |r| {
+                    r.error("ERR Protocol version is not an integer or out of range")
+                });
                 return;
             }
         }
@@ -178,7 +211,8 @@ fn hello(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     while i < args.len() {
         if args.is(i, "auth") && i + 2 < args.len() {
             let (user, pass) = (args.get(i + 1), args.get(i + 2));
-            let ok = user == b"default" && (sh.config.requirepass.is_empty() || pass == sh.config.requirepass.as_bytes());
+            let ok = user == b"default"
+                && (sh.config.requirepass.is_empty() || pass == sh.config.requirepass.as_bytes());
             if !ok {
                 reply_now(sh, idx, |r| r.error(errors::WRONGPASS));
                 return;
@@ -192,21 +226,29 @@ fn hello(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             i += 2;
         } else {
             let opt = String::from_utf8_lossy(args.get(i)).into_owned();
-            reply_now(sh, idx, |r| r.error(&format!("ERR Syntax error in HELLO option '{opt}'")));
+            reply_now(sh, idx, |r| {
+                r.error(&format!("ERR Syntax error in HELLO option '{opt}'"))
+            });
             return;
         }
     }
     if sh.conns[idx].as_ref().is_some_and(|c| !c.authed) {
-        reply_now(sh, idx, |r| r.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        reply_now(sh, idx, |r| {
+            r.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+        });
         return;
     }
     if let Some(n) = &name {
         if n.iter().any(|&b| b <= b' ' || b > b'~') {
-            reply_now(sh, idx, |r| r.error("ERR Client names cannot contain spaces, newlines or special characters."));
+            reply_now(sh, idx, |r| {
+                r.error("ERR Client names cannot contain spaces, newlines or special characters.")
+            });
             return;
         }
     }
-    let Some(c) = sh.conns[idx].as_mut() else { return };
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return;
+    };
     if let Some(p) = proto {
         c.proto = p;
     }
@@ -249,7 +291,9 @@ fn reset(sh: &mut Shard, idx: usize) {
 }
 
 fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
-    let Some(c) = sh.conns[idx].as_ref() else { return };
+    let Some(c) = sh.conns[idx].as_ref() else {
+        return;
+    };
     let (id, db) = (c.id, c.db);
     let id_text = id.to_string();
     let mut per_shard: Vec<Vec<&[u8]>> = vec![Vec::new(); sh.shards()];
@@ -269,7 +313,16 @@ fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         if s == sh.id {
             let _ = sh.execute_resp(db, Protocol::Resp2, &bytes);
         } else {
-            sh.send(s, Msg::Call(Call { token: crate::mesh::TASK_TOKEN, db: db as u16, proto: Protocol::Resp2, tx: None, args: bytes }));
+            sh.send(
+                s,
+                Msg::Call(Call {
+                    token: crate::mesh::TASK_TOKEN,
+                    db: db as u16,
+                    proto: Protocol::Resp2,
+                    tx: None,
+                    args: bytes,
+                }),
+            );
         }
     }
     if let Some(c) = sh.conns[idx].as_mut() {
@@ -278,7 +331,9 @@ fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
 }
 
 fn unwatch(sh: &mut Shard, idx: usize) {
-    let Some(c) = sh.conns[idx].as_mut() else { return };
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return;
+    };
     let (id, shards) = (c.id, c.watch_shards);
     c.watch_shards = 0;
     if shards != 0 {
@@ -287,7 +342,9 @@ fn unwatch(sh: &mut Shard, idx: usize) {
 }
 
 fn exec(sh: &mut Shard, idx: usize) -> Flow {
-    let Some(c) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     let Some(queue) = c.multi.take() else {
         reply_now(sh, idx, |r| r.error(errors::EXEC_WITHOUT_MULTI));
         return Flow::Continue;
@@ -309,7 +366,8 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
         let mut spans = Vec::new();
         let mut scratch = Vec::new();
         let limits = tessera_core::protocol::ReaderLimits::internal();
-        if tessera_core::protocol::parse_request(bytes, &mut spans, &mut scratch, &limits).is_err() {
+        if tessera_core::protocol::parse_request(bytes, &mut spans, &mut scratch, &limits).is_err()
+        {
             local = false;
         }
         parsed.push(spans);
@@ -317,18 +375,28 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
     if local {
         for (bytes, spans) in cmds.iter().zip(&parsed) {
             let args = Args::new(bytes, spans);
-            let Some(cmd) = commands::lookup(args.get(0)) else { continue };
+            let Some(cmd) = commands::lookup(args.get(0)) else {
+                continue;
+            };
             match cmd.run {
                 Run::Node(NodeCmd::Select) => local = false,
                 Run::Node(NodeCmd::Ping | NodeCmd::Echo | NodeCmd::Time) => {}
                 Run::Node(_) => local = false,
                 Run::Shard(_) => {
                     if single_owner(sh, cmd, &args) != Some(me)
-                        || matches!(cmd.span, tessera_core::commands::Span::AllSum | tessera_core::commands::Span::AllFirst | tessera_core::commands::Span::AllConcat | tessera_core::commands::Span::AllAny | tessera_core::commands::Span::Scan)
+                        || matches!(
+                            cmd.span,
+                            tessera_core::commands::Span::AllSum
+                                | tessera_core::commands::Span::AllFirst
+                                | tessera_core::commands::Span::AllConcat
+                                | tessera_core::commands::Span::AllAny
+                                | tessera_core::commands::Span::Scan
+                        )
                     {
                         local = false;
                     } else {
-                        fps.keys.extend(crate::shard::footprint_of(cmd, &args, db, None).keys);
+                        fps.keys
+                            .extend(crate::shard::footprint_of(cmd, &args, db, None).keys);
                     }
                 }
             }
@@ -345,11 +413,15 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
             for (bytes, spans) in cmds.iter().zip(&parsed) {
                 let args = Args::new(bytes, spans);
                 match commands::lookup(args.get(0)).map(|c| c.run) {
-                    Some(Run::Node(NodeCmd::Ping)) if args.len() > 1 => Reply::new(&mut out, proto).bulk(args.get(1)),
+                    Some(Run::Node(NodeCmd::Ping)) if args.len() > 1 => {
+                        Reply::new(&mut out, proto).bulk(args.get(1))
+                    }
                     Some(Run::Node(NodeCmd::Ping)) => Reply::new(&mut out, proto).simple("PONG"),
                     Some(Run::Node(NodeCmd::Echo)) => Reply::new(&mut out, proto).bulk(args.get(1)),
                     Some(Run::Node(NodeCmd::Time)) => {
-                        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default();
                         let mut r = Reply::new(&mut out, proto);
                         r.array(2);
                         r.bulk_int(now.as_secs() as i64);
@@ -375,7 +447,9 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
 fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     let sub = args.get(1).to_ascii_lowercase();
     let argc = args.len();
-    let Some(c) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     match sub.as_slice() {
         b"id" if argc == 2 => {
             let id = c.id as i64;
@@ -383,12 +457,22 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
         }
         b"getname" if argc == 2 => {
             let name = c.name.clone();
-            reply_now(sh, idx, |r| if name.is_empty() { r.null() } else { r.bulk(&name) });
+            reply_now(sh, idx, |r| {
+                if name.is_empty() {
+                    r.null()
+                } else {
+                    r.bulk(&name)
+                }
+            });
         }
         b"setname" if argc == 3 => {
             let name = args.get(2);
             if name.iter().any(|&b| b <= b' ' || b > b'~') {
-                reply_now(sh, idx, |r| r.error("ERR Client names cannot contain spaces, newlines or special characters."));
+                reply_now(sh, idx, |r| {
+                    r.error(
+                        "ERR Client names cannot contain spaces, newlines or special characters.",
+                    )
+                });
             } else {
                 c.name = name.to_vec();
                 reply_now(sh, idx, |r| r.ok());
@@ -421,7 +505,10 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                         "normal" => {}
                         "master" | "replica" | "slave" | "pubsub" => ids = Some(Vec::new()),
                         _ => {
-                            let msg = format!("ERR Unknown client type '{}'", String::from_utf8_lossy(args.get(i + 1)));
+                            let msg = format!(
+                                "ERR Unknown client type '{}'",
+                                String::from_utf8_lossy(args.get(i + 1))
+                            );
                             reply_now(sh, idx, |r| r.error(&msg));
                             return Flow::Continue;
                         }
@@ -449,7 +536,9 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                         match v.parse::<u64>() {
                             Ok(n) if n > 0 => filter.id = Some(n),
                             _ => {
-                                reply_now(sh, idx, |r| r.error("ERR client-id should be greater than 0"));
+                                reply_now(sh, idx, |r| {
+                                    r.error("ERR client-id should be greater than 0")
+                                });
                                 return Flow::Continue;
                             }
                         }
@@ -488,7 +577,9 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             let ms = match args.int(2) {
                 Ok(n) if n >= 0 => n as u64,
                 _ => {
-                    reply_now(sh, idx, |r| r.error("ERR timeout is not an integer or out of range"));
+                    reply_now(sh, idx, |r| {
+                        r.error("ERR timeout is not an integer or out of range")
+                    });
                     return Flow::Continue;
                 }
             };
@@ -496,17 +587,33 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 4 if args.is(3, "write") => true,
                 4 if args.is(3, "all") => false,
                 4 => {
-                    reply_now(sh, idx, |r| r.error("ERR CLIENT PAUSE mode must be WRITE or ALL"));
+                    reply_now(sh, idx, |r| {
+                        r.error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+                    });
                     return Flow::Continue;
                 }
                 _ => false,
             };
             let until_ms = now_ms() + ms;
-            change_everywhere(sh, idx, crate::mesh::NodeChange::Pause { until_ms, write_only });
+            change_everywhere(
+                sh,
+                idx,
+                crate::mesh::NodeChange::Pause {
+                    until_ms,
+                    write_only,
+                },
+            );
             return Flow::Hold;
         }
         b"unpause" if argc == 2 => {
-            change_everywhere(sh, idx, crate::mesh::NodeChange::Pause { until_ms: 0, write_only: false });
+            change_everywhere(
+                sh,
+                idx,
+                crate::mesh::NodeChange::Pause {
+                    until_ms: 0,
+                    write_only: false,
+                },
+            );
             return Flow::Hold;
         }
         b"reply" if argc == 3 => {
@@ -533,7 +640,29 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             }
         }
         b"help" if argc == 2 => {
-            let lines = ["CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ID", "    Return the ID of the current connection.", "GETNAME", "    Return the name of the current connection.", "INFO", "    Return information about the current client connection.", "KILL <ip:port>", "    Kill connection made from <ip:port>.", "LIST [TYPE normal|master|replica|pubsub]", "    Return information about client connections.", "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.", "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.", "SETNAME <name>", "    Assign the name <name> to the current connection.", "UNPAUSE", "    Stop the current client pause, resuming traffic.", "HELP", "    Print this help."];
+            let lines = [
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "ID",
+                "    Return the ID of the current connection.",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "LIST [TYPE normal|master|replica|pubsub]",
+                "    Return information about client connections.",
+                "PAUSE <timeout> [WRITE|ALL]",
+                "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                "REPLY (ON|OFF|SKIP)",
+                "    Control the replies sent to the current connection.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNPAUSE",
+                "    Stop the current client pause, resuming traffic.",
+                "HELP",
+                "    Print this help.",
+            ];
             reply_now(sh, idx, |r| {
                 r.array(lines.len());
                 for l in lines {
@@ -542,9 +671,24 @@ fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             });
         }
         _ => {
-            let known = [&b"id"[..], b"getname", b"setname", b"info", b"list", b"kill", b"pause", b"unpause", b"reply", b"no-evict", b"help"];
+            let known = [
+                &b"id"[..],
+                b"getname",
+                b"setname",
+                b"info",
+                b"list",
+                b"kill",
+                b"pause",
+                b"unpause",
+                b"reply",
+                b"no-evict",
+                b"help",
+            ];
             let msg = if known.contains(&sub.as_slice()) {
-                format!("ERR wrong number of arguments for 'client|{}' command", String::from_utf8_lossy(&sub))
+                format!(
+                    "ERR wrong number of arguments for 'client|{}' command",
+                    String::from_utf8_lossy(&sub)
+                )
             } else {
                 errors::unknown_subcommand(args.get(1), "client")
             };
@@ -562,7 +706,13 @@ fn change_everywhere(sh: &mut Shard, idx: usize, change: crate::mesh::NodeChange
         if s != sh.id {
             let (tx, rx) = oneshot();
             let token = sh.register_task(tx);
-            sh.send(s, Msg::Change { token, change: change.clone() });
+            sh.send(
+                s,
+                Msg::Change {
+                    token,
+                    change: change.clone(),
+                },
+            );
             waits.push(rx);
         }
     }
@@ -576,7 +726,9 @@ fn change_everywhere(sh: &mut Shard, idx: usize, change: crate::mesh::NodeChange
 
 /// One CLIENT LIST line for connection `idx`.
 pub fn client_line(sh: &Shard, idx: usize) -> String {
-    let Some(c) = sh.conns[idx].as_ref() else { return String::new() };
+    let Some(c) = sh.conns[idx].as_ref() else {
+        return String::new();
+    };
     let now = now_ms();
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} shard={}\n",
@@ -606,14 +758,22 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
         ReportKind::Clients => {
             let mut s = String::new();
             for idx in 0..sh.conns.len() {
-                if sh.conns[idx].as_ref().is_some_and(|c| c.fd >= 0 && !c.closing) {
+                if sh.conns[idx]
+                    .as_ref()
+                    .is_some_and(|c| c.fd >= 0 && !c.closing)
+                {
                     s.push_str(&client_line(sh, idx));
                 }
             }
             s
         }
         ReportKind::Counters => {
-            let clients = sh.conns.iter().flatten().filter(|c| c.fd >= 0 && !c.closing).count();
+            let clients = sh
+                .conns
+                .iter()
+                .flatten()
+                .filter(|c| c.fd >= 0 && !c.closing)
+                .count();
             let mut s = format!(
                 "connected_clients:{clients}\ntotal_commands_processed:{}\ntotal_connections_received:{}\nrejected_connections:{}\ntotal_net_input_bytes:{}\ntotal_net_output_bytes:{}\nexpired_keys:{}\nkeyspace_hits:{}\nkeyspace_misses:{}\nrdb_changes_since_last_save:{}\n",
                 sh.stats.commands,
@@ -628,7 +788,11 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
             );
             for (i, db) in sh.ks.dbs.iter().enumerate() {
                 if !db.is_empty() {
-                    s.push_str(&format!("db{i}_keys:{}\ndb{i}_expires:{}\n", db.len(), db.volatile_len()));
+                    s.push_str(&format!(
+                        "db{i}_keys:{}\ndb{i}_expires:{}\n",
+                        db.len(),
+                        db.volatile_len()
+                    ));
                 }
             }
             s
@@ -681,7 +845,9 @@ fn park_for<F>(sh: &mut Shard, idx: usize, work: F)
 where
     F: std::future::Future<Output = Vec<u8>> + 'static,
 {
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     conn.parked = true;
     let seq = conn.reserve_slot();
     let generation = conn.generation;
@@ -693,7 +859,10 @@ where
         let shard = current();
         let mut sh = shard.borrow_mut();
         sh.deliver(token, bytes);
-        if let Some(conn) = sh.conns[idx].as_mut().filter(|c| c.generation == generation) {
+        if let Some(conn) = sh.conns[idx]
+            .as_mut()
+            .filter(|c| c.generation == generation)
+        {
             conn.parked = false;
             if conn.closing {
                 sh.to_close.push(idx as u32);
@@ -714,7 +883,12 @@ fn gather_clients(sh: &mut Shard, idx: usize, ids: Option<Vec<u64>>) {
             .iter()
             .flat_map(|p| p.lines().map(|l| l.to_string()).collect::<Vec<_>>())
             .map(|l| {
-                let id = l.split(' ').next().and_then(|f| f.strip_prefix("id=")).and_then(|n| n.parse().ok()).unwrap_or(0);
+                let id = l
+                    .split(' ')
+                    .next()
+                    .and_then(|f| f.strip_prefix("id="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
                 (id, l)
             })
             .filter(|(id, _)| ids.as_ref().is_none_or(|v| v.contains(id)))
@@ -735,7 +909,9 @@ fn gather_clients(sh: &mut Shard, idx: usize, ids: Option<Vec<u64>>) {
 pub fn kill_local(sh: &mut Shard, filter: &KillFilter) -> usize {
     let mut n = 0;
     for idx in 0..sh.conns.len() {
-        let Some(c) = sh.conns[idx].as_mut() else { continue };
+        let Some(c) = sh.conns[idx].as_mut() else {
+            continue;
+        };
         if c.fd < 0 || c.closing {
             continue;
         }
@@ -769,7 +945,13 @@ fn kill(sh: &mut Shard, idx: usize, filter: KillFilter, old_style: bool) {
                 }
                 let (tx, rx) = oneshot();
                 let token = sh.register_task(tx);
-                sh.send(s, Msg::Kill { token, filter: filter.clone() });
+                sh.send(
+                    s,
+                    Msg::Kill {
+                        token,
+                        filter: filter.clone(),
+                    },
+                );
                 waits.push(rx);
             }
         }
@@ -795,7 +977,11 @@ fn kill(sh: &mut Shard, idx: usize, filter: KillFilter, old_style: bool) {
 
 fn gather_info(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     let proto = sh.conns[idx].as_ref().map_or(Protocol::Resp2, |c| c.proto);
-    let sections: Vec<String> = args.iter().skip(1).map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let sections: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
     let node = sh.node.clone();
     let config = sh.config.clone();
     park_for(sh, idx, async move {
@@ -858,17 +1044,33 @@ fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             return Flow::Hold;
         }
         b"rewrite" if argc == 2 => match sh.config.config_file.clone() {
-            None => reply_now(sh, idx, |r| r.error("ERR The server is running without a config file")),
+            None => reply_now(sh, idx, |r| {
+                r.error("ERR The server is running without a config file")
+            }),
             Some(path) => {
                 let text = sh.config.render();
                 match std::fs::write(&path, text) {
                     Ok(()) => reply_now(sh, idx, |r| r.ok()),
-                    Err(e) => reply_now(sh, idx, |r| r.error(&format!("ERR Rewriting config file: {e}"))),
+                    Err(e) => reply_now(sh, idx, |r| {
+                        r.error(&format!("ERR Rewriting config file: {e}"))
+                    }),
                 }
             }
         },
         b"help" if argc == 2 => {
-            let lines = ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.", "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE", "    Rewrite the configuration file.", "HELP", "    Print this help."];
+            let lines = [
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+                "HELP",
+                "    Print this help.",
+            ];
             reply_now(sh, idx, |r| {
                 r.array(lines.len());
                 for l in lines {
@@ -877,7 +1079,10 @@ fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             });
         }
         b"get" | b"set" | b"resetstat" | b"rewrite" | b"help" => {
-            let msg = format!("ERR wrong number of arguments for 'config|{}' command", String::from_utf8_lossy(&sub));
+            let msg = format!(
+                "ERR wrong number of arguments for 'config|{}' command",
+                String::from_utf8_lossy(&sub)
+            );
             reply_now(sh, idx, |r| r.error(&msg));
         }
         _ => {
@@ -894,7 +1099,11 @@ fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
     r.array(10);
     r.bulk(c.name.as_bytes());
     r.int(c.arity as i64);
-    let names: Vec<&str> = flags::NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| *n).collect();
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(f, _)| c.flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
     r.set(names.len());
     for n in names {
         r.simple(n);
@@ -958,7 +1167,9 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     }
     let sub = args.get(1).to_ascii_lowercase();
     match sub.as_slice() {
-        b"count" if args.len() == 2 => reply_now(sh, idx, |r| r.int(commands::public_count() as i64)),
+        b"count" if args.len() == 2 => {
+            reply_now(sh, idx, |r| r.int(commands::public_count() as i64))
+        }
         b"info" => {
             let names: Vec<&[u8]> = args.iter().skip(2).collect();
             reply_now(sh, idx, |r| {
@@ -983,7 +1194,10 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             let list: Vec<&commands::Command> = if names.is_empty() {
                 public().collect()
             } else {
-                names.iter().filter_map(|n| commands::lookup(n).filter(|c| !c.has(flags::INTERNAL))).collect()
+                names
+                    .iter()
+                    .filter_map(|n| commands::lookup(n).filter(|c| !c.has(flags::INTERNAL)))
+                    .collect()
             };
             reply_now(sh, idx, |r| {
                 r.map(list.len());
@@ -1008,10 +1222,13 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             if args.len() == 5 && args.is(2, "filterby") {
                 let value = String::from_utf8_lossy(args.get(4)).into_owned();
                 if args.is(3, "pattern") {
-                    names.retain(|n| tessera_core::keyspace::glob_match(value.as_bytes(), n.as_bytes(), true));
+                    names.retain(|n| {
+                        tessera_core::keyspace::glob_match(value.as_bytes(), n.as_bytes(), true)
+                    });
                 } else if args.is(3, "aclcat") {
                     let cat = value.to_ascii_lowercase();
-                    names.retain(|n| commands::lookup(n.as_bytes()).is_some_and(|c| c.group == cat));
+                    names
+                        .retain(|n| commands::lookup(n.as_bytes()).is_some_and(|c| c.group == cat));
                 } else {
                     reply_now(sh, idx, |r| r.error(errors::SYNTAX));
                     return;
@@ -1026,11 +1243,15 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             let sub_args: Vec<&[u8]> = args.iter().skip(2).collect();
             match commands::lookup(sub_args[0]).filter(|c| !c.has(flags::INTERNAL)) {
                 None => reply_now(sh, idx, |r| r.error("ERR Invalid command specified")),
-                Some(c) if !c.arity_ok(sub_args.len()) => {
-                    reply_now(sh, idx, |r| r.error("ERR Invalid number of arguments specified for command"))
-                }
+                Some(c) if !c.arity_ok(sub_args.len()) => reply_now(sh, idx, |r| {
+                    r.error("ERR Invalid number of arguments specified for command")
+                }),
                 Some(c) => {
-                    let keys: Vec<&[u8]> = c.keys.key_indexes(sub_args.len()).map(|i| sub_args[i]).collect();
+                    let keys: Vec<&[u8]> = c
+                        .keys
+                        .key_indexes(sub_args.len())
+                        .map(|i| sub_args[i])
+                        .collect();
                     if keys.is_empty() {
                         reply_now(sh, idx, |r| r.error("ERR The command has no key arguments"));
                     } else {
@@ -1040,7 +1261,23 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             }
         }
         b"help" => {
-            let lines = ["COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "(no subcommand)", "    Return details about all Redis commands.", "COUNT", "    Return the total number of commands in this Redis server.", "LIST", "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]", "    Return details about multiple Redis commands.", "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.", "GETKEYS <full-command>", "    Return the keys from a full Redis command.", "HELP", "    Print this help."];
+            let lines = [
+                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "(no subcommand)",
+                "    Return details about all Redis commands.",
+                "COUNT",
+                "    Return the total number of commands in this Redis server.",
+                "LIST",
+                "    Return a list of all commands in this Redis server.",
+                "INFO [<command-name> ...]",
+                "    Return details about multiple Redis commands.",
+                "DOCS [<command-name> ...]",
+                "    Return documentation details about multiple Redis commands.",
+                "GETKEYS <full-command>",
+                "    Return the keys from a full Redis command.",
+                "HELP",
+                "    Print this help.",
+            ];
             reply_now(sh, idx, |r| {
                 r.array(lines.len());
                 for l in lines {
@@ -1049,7 +1286,10 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             });
         }
         b"getkeys" | b"count" => {
-            let msg = format!("ERR wrong number of arguments for 'command|{}' command", String::from_utf8_lossy(&sub));
+            let msg = format!(
+                "ERR wrong number of arguments for 'command|{}' command",
+                String::from_utf8_lossy(&sub)
+            );
             reply_now(sh, idx, |r| r.error(&msg));
         }
         _ => {
@@ -1062,7 +1302,9 @@ fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
 fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     let allowed = match sh.config.enable_debug_command.as_str() {
         "yes" => true,
-        "local" => sh.conns[idx].as_ref().is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]")),
+        "local" => sh.conns[idx]
+            .as_ref()
+            .is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]")),
         _ => false,
     };
     if !allowed {
@@ -1071,7 +1313,8 @@ fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     }
     let sub = args.get(1).to_ascii_lowercase();
     match sub.as_slice() {
-        b"sleep" if args.len() == 3 => match tessera_core::protocol::args::parse_float(args.get(2)) {
+        b"sleep" if args.len() == 3 => match tessera_core::protocol::args::parse_float(args.get(2))
+        {
             Some(secs) if secs >= 0.0 => {
                 std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
                 reply_now(sh, idx, |r| r.ok());
@@ -1105,4 +1348,3 @@ fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     }
     Flow::Continue
 }
-

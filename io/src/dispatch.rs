@@ -40,7 +40,9 @@ pub fn encoded(args: &Args<'_>, raw: Option<&[u8]>) -> Vec<u8> {
 /// Writes an immediate reply for connection `idx`, in order behind any pending ones, honouring
 /// CLIENT REPLY.
 pub fn reply_now(sh: &mut Shard, idx: usize, write: impl FnOnce(&mut Reply<'_>)) {
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     let muted = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
     let proto = conn.proto;
     match conn.immediate_target() {
@@ -72,7 +74,9 @@ fn refuse(sh: &mut Shard, idx: usize, msg: &str) {
 /// Checks and runs one command of connection `idx`.
 pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
     let now = sh.clock;
-    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     if conn.closing {
         return Flow::Hold;
     }
@@ -99,7 +103,9 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
             return Flow::Continue;
         }
     };
-    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     conn.last_cmd = tessera_core::commands::server::full_name(cmd.name, args.try_get(1));
     if !cmd.arity_ok(args.len()) {
         refuse(sh, idx, &errors::wrong_arity(cmd.name));
@@ -143,15 +149,34 @@ pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Option<usize>
     Some(owner.unwrap_or(sh.id))
 }
 
-fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
-    let Some(conn) = sh.conns[idx].as_mut() else { return Flow::Hold };
+fn route(
+    sh: &mut Shard,
+    idx: usize,
+    cmd: &'static Command,
+    args: &Args<'_>,
+    raw: Option<&[u8]>,
+) -> Flow {
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     let (db, proto) = (conn.db, conn.proto);
-    let spans_all = matches!(cmd.span, Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan);
-    let target = if spans_all { None } else { single_owner(sh, cmd, args) };
+    let spans_all = matches!(
+        cmd.span,
+        Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan
+    );
+    let target = if spans_all {
+        None
+    } else {
+        single_owner(sh, cmd, args)
+    };
     let target = match target {
         Some(t) => t,
         None if cmd.span == Span::Single && !cmd.has(flags::READONLY) => {
-            refuse(sh, idx, "CROSSSLOT Keys in request don't hash to the same slot");
+            refuse(
+                sh,
+                idx,
+                "CROSSSLOT Keys in request don't hash to the same slot",
+            );
             return Flow::Continue;
         }
         None => {
@@ -167,7 +192,13 @@ fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw
                 let conn = sh.conns[idx].as_mut().expect("live connection");
                 let seq = conn.reserve_slot();
                 let token = sh.conn_token(idx, seq);
-                let work = Deferred::Cmd { from: sh.id, token, db: db as u16, proto, args: encoded(args, raw) };
+                let work = Deferred::Cmd {
+                    from: sh.id,
+                    token,
+                    db: db as u16,
+                    proto,
+                    args: encoded(args, raw),
+                };
                 sh.locks.defer(fp, work);
                 return Flow::Continue;
             }
@@ -177,14 +208,25 @@ fn route(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>, raw
         let conn = sh.conns[idx].as_mut().expect("live connection");
         let seq = conn.reserve_slot();
         let token = sh.conn_token(idx, seq);
-        sh.send(target, Msg::Call(Call { token, db: db as u16, proto, tx: None, args: encoded(args, raw) }));
+        sh.send(
+            target,
+            Msg::Call(Call {
+                token,
+                db: db as u16,
+                proto,
+                tx: None,
+                args: encoded(args, raw),
+            }),
+        );
     }
     Flow::Continue
 }
 
 /// Runs a command on this shard and writes its reply in order.
 fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>) {
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     let (db, proto) = (conn.db, conn.proto);
     let muted = matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
     let slot = conn.immediate_target();
@@ -209,7 +251,10 @@ fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>
 /// Forgets every WATCH of client `id` on the shards in `shards` (a bit per shard).
 pub fn unwatch_everywhere(sh: &mut Shard, id: u64, shards: u128) {
     let mut cmd = Vec::new();
-    encode_command([&b"__unwatch"[..], id.to_string().as_bytes()].into_iter(), &mut cmd);
+    encode_command(
+        [&b"__unwatch"[..], id.to_string().as_bytes()].into_iter(),
+        &mut cmd,
+    );
     for s in 0..sh.shards() {
         if shards & (1u128 << s) == 0 {
             continue;
@@ -217,7 +262,16 @@ pub fn unwatch_everywhere(sh: &mut Shard, id: u64, shards: u128) {
         if s == sh.id {
             let _ = sh.execute_resp(0, Default::default(), &cmd);
         } else {
-            sh.send(s, Msg::Call(Call { token: crate::mesh::TASK_TOKEN, db: 0, proto: Default::default(), tx: None, args: cmd.clone() }));
+            sh.send(
+                s,
+                Msg::Call(Call {
+                    token: crate::mesh::TASK_TOKEN,
+                    db: 0,
+                    proto: Default::default(),
+                    tx: None,
+                    args: cmd.clone(),
+                }),
+            );
         }
     }
 }

@@ -4,10 +4,37 @@ use tessera_core::config::Config;
 
 use crate::shard::{now_ms, Node};
 
+/// `uname -srm`, as Redis's `os` field.
+fn os_name() -> String {
+    // SAFETY: uname fills the struct we pass.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return std::env::consts::OS.to_string();
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!(
+        "{} {} {}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.machine)
+    )
+}
+
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .map(|pages| pages * 4096)
         .unwrap_or(0)
 }
@@ -37,17 +64,19 @@ fn human(bytes: u64) -> String {
 /// summed counters.
 pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[String]) -> String {
     let get = |k: &str| sums.iter().find(|(n, _)| n == k).map_or(0, |e| e.1);
-    let all = asked.is_empty() || asked.iter().any(|a| a == "all" || a == "default" || a == "everything");
+    let all = asked.is_empty()
+        || asked
+            .iter()
+            .any(|a| a == "all" || a == "default" || a == "everything");
     let want = |s: &str| all || asked.iter().any(|a| a == s);
     let mut out = String::new();
     let uptime = now_ms().saturating_sub(node.start_ms) / 1000;
     if want("server") {
         out.push_str(&format!(
-            "# Server\r\nredis_version:{}\r\ntessera_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\nio_uring_setup:{}\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nthreads:{}\r\n\r\n",
+            "# Server\r\nredis_version:{}\r\ntessera_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\nio_uring_setup:{}\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nthreads:{}\r\n\r\n",
             tessera_core::REDIS_VERSION,
             tessera_core::VERSION,
-            std::env::consts::OS,
-            std::env::consts::ARCH,
+            os_name(),
             node.ring_mode.get().map(String::as_str).unwrap_or("unknown"),
             std::process::id(),
             node.start_ms as u128 * 0x9e37_79b9_7f4a_7c15,
@@ -102,14 +131,19 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
     }
     if want("cpu") {
         let (sys, user) = cpu_times();
-        out.push_str(&format!("# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n\r\n"));
+        out.push_str(&format!(
+            "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n\r\n"
+        ));
     }
     if want("keyspace") {
         out.push_str("# Keyspace\r\n");
         for db in 0..config.databases {
             let keys = get(&format!("db{db}_keys"));
             if keys > 0 {
-                out.push_str(&format!("db{db}:keys={keys},expires={},avg_ttl=0\r\n", get(&format!("db{db}_expires"))));
+                out.push_str(&format!(
+                    "db{db}:keys={keys},expires={},avg_ttl=0\r\n",
+                    get(&format!("db{db}_expires"))
+                ));
             }
         }
         out.push_str("\r\n");

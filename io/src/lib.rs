@@ -39,11 +39,15 @@ use crate::shard::{Node, Shard};
 pub fn allowed_cpus() -> Vec<usize> {
     // SAFETY: sched_getaffinity fills the set we pass.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } == 0;
+    let ok =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
+            == 0;
     if !ok {
         return (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect();
     }
-    (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
+    (0..libc::CPU_SETSIZE as usize)
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect()
 }
 
 /// Creates the listening sockets: for each shard, one per bind address, all on the same port
@@ -55,9 +59,12 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
     let mut per_shard = vec![Vec::new(); shards];
     for addr in &config.bind {
         let addr = addr.trim_start_matches('-');
-        let ip: std::net::IpAddr = addr
-            .parse()
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad bind address {addr}")))?;
+        let ip: std::net::IpAddr = addr.parse().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("bad bind address {addr}"),
+            )
+        })?;
         if port != 0 {
             // SO_REUSEPORT would let a second server share the port unnoticed: probe first
             // without it, so a port in use fails as it does for Redis.
@@ -68,7 +75,10 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
                 probe.set_only_v6(true)?;
             }
             probe.bind(&SockAddr::from(sa)).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("Could not create server TCP listening socket {addr}:{port}: {e}"))
+                std::io::Error::new(
+                    e.kind(),
+                    format!("Could not create server TCP listening socket {addr}:{port}: {e}"),
+                )
             })?;
         }
         for fds in per_shard.iter_mut() {
@@ -93,7 +103,11 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
 /// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped.
 pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::Result<()> {
     let cpus = allowed_cpus();
-    let shards = if threads == 0 { cpus.len().max(1) } else { threads };
+    let shards = if threads == 0 {
+        cpus.len().max(1)
+    } else {
+        threads
+    };
     let (listen, port) = listeners(&config, shards)?;
     let node = Arc::new(Node {
         shards,
@@ -103,7 +117,9 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
         shutdown: AtomicBool::new(false),
         port,
         cpus: (0..shards).map(|i| cpus[i % cpus.len().max(1)]).collect(),
-        executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         ring_mode: std::sync::OnceLock::new(),
         wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
     });
@@ -114,7 +130,8 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
         node.cpus,
         std::process::id()
     ));
-    let mesh: MeshBuilder<Batch, glommio::channels::channel_mesh::Full> = MeshBuilder::full(shards, 4096);
+    let mesh: MeshBuilder<Batch, glommio::channels::channel_mesh::Full> =
+        MeshBuilder::full(shards, 4096);
     let mut handles = Vec::new();
     for (id, fds) in listen.into_iter().enumerate() {
         let node = node.clone();

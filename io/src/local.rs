@@ -19,7 +19,10 @@ pub struct OneshotSender<T>(Rc<RefCell<OneshotState<T>>>);
 
 /// A connected sender and receiver.
 pub fn oneshot<T>() -> (OneshotSender<T>, Oneshot<T>) {
-    let state = Rc::new(RefCell::new(OneshotState { value: None, waker: None }));
+    let state = Rc::new(RefCell::new(OneshotState {
+        value: None,
+        waker: None,
+    }));
     (OneshotSender(state.clone()), Oneshot(state))
 }
 

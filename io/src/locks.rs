@@ -134,7 +134,11 @@ impl<W> Locks<W> {
     /// Returns the work back when granted at once.
     pub fn acquire(&mut self, tx: TxId, fp: Footprint, work: W) -> Option<W> {
         if self.must_wait(&fp) {
-            self.waiting.push_back(Waiting { footprint: fp, tx: Some(tx), work });
+            self.waiting.push_back(Waiting {
+                footprint: fp,
+                tx: Some(tx),
+                work,
+            });
             None
         } else {
             self.take(tx, fp);
@@ -145,7 +149,11 @@ impl<W> Locks<W> {
     /// Queues a single command that must wait; it is handed back by [`Locks::release`] when its
     /// turn comes.
     pub fn defer(&mut self, fp: Footprint, work: W) {
-        self.waiting.push_back(Waiting { footprint: fp, tx: None, work });
+        self.waiting.push_back(Waiting {
+            footprint: fp,
+            tx: None,
+            work,
+        });
     }
 
     /// Releases the locks of `tx` and returns, in order, the waiting work that may now go on
@@ -198,7 +206,10 @@ mod tests {
     use super::*;
 
     fn fp(keys: &[(u64, bool)]) -> Footprint {
-        Footprint { keys: keys.to_vec(), whole: None }
+        Footprint {
+            keys: keys.to_vec(),
+            whole: None,
+        }
     }
 
     #[test]
@@ -219,7 +230,10 @@ mod tests {
         let mut l: Locks<u8> = Locks::default();
         assert!(l.acquire(1, fp(&[(1, false)]), 0).is_some());
         assert!(l.acquire(2, fp(&[(1, false)]), 0).is_some());
-        let whole = Footprint { keys: vec![], whole: Some(true) };
+        let whole = Footprint {
+            keys: vec![],
+            whole: Some(true),
+        };
         assert!(l.acquire(3, whole, 7).is_none());
         assert!(l.release(1).is_empty());
         assert_eq!(l.release(2), vec![7]);

@@ -34,7 +34,11 @@ fn user_data(kind: u64, idx: usize, generation: u32) -> u64 {
 }
 
 fn split_user_data(ud: u64) -> (u64, usize, u32) {
-    (ud >> 62, (ud & 0xFFFF_FFFF) as usize, ((ud >> 32) & 0x3FFF_FFFF) as u32)
+    (
+        ud >> 62,
+        (ud & 0xFFFF_FFFF) as usize,
+        ((ud >> 32) & 0x3FFF_FFFF) as u32,
+    )
 }
 
 /// The ring and the receive buffers, owned by the network loop. The ring is declared first so it
@@ -48,11 +52,18 @@ struct Io {
 }
 
 /// Runs the shard's network loop until the node shuts down.
-pub async fn run(shard: Rc<std::cell::RefCell<Shard>>, listeners: Vec<RawFd>, senders: Rc<Senders<Batch>>) {
+pub async fn run(
+    shard: Rc<std::cell::RefCell<Shard>>,
+    listeners: Vec<RawFd>,
+    senders: Rc<Senders<Batch>>,
+) {
     let ring = match Ring::new(2048) {
         Ok(r) => r,
         Err(e) => {
-            crate::log::warn(&format!("shard {}: cannot create io_uring: {e}", shard.borrow().id));
+            crate::log::warn(&format!(
+                "shard {}: cannot create io_uring: {e}",
+                shard.borrow().id
+            ));
             std::process::exit(1);
         }
     };
@@ -82,11 +93,21 @@ pub async fn run(shard: Rc<std::cell::RefCell<Shard>>, listeners: Vec<RawFd>, se
     }
     // SAFETY: efd is a valid descriptor nobody else owns.
     let efile = Rc::new(unsafe { BufferedFile::from_raw_fd(efd) });
-    let mut io = Io { ring, bufs, events: Vec::with_capacity(256), spans: Vec::new(), scratch: Vec::new() };
+    let mut io = Io {
+        ring,
+        bufs,
+        events: Vec::with_capacity(256),
+        spans: Vec::new(),
+        scratch: Vec::new(),
+    };
     io.ring.set_eventfd_enabled(false);
     shard.borrow().node.wake_fds[shard.borrow().id].store(efd, Ordering::Release);
     for (i, &fd) in listeners.iter().enumerate() {
-        io.ring.push(&opcode::AcceptMulti::new(types::Fd(fd)).build().user_data(user_data(KIND_ACCEPT, i, 0)));
+        io.ring.push(
+            &opcode::AcceptMulti::new(types::Fd(fd))
+                .build()
+                .user_data(user_data(KIND_ACCEPT, i, 0)),
+        );
     }
     let notify = shard.borrow().notify.clone();
     let mut sleeping_read: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
@@ -130,7 +151,17 @@ pub async fn run(shard: Rc<std::cell::RefCell<Shard>>, listeners: Vec<RawFd>, se
                     let _ = file.read_at(0, 8).await;
                 })
             });
-            let woke_by_ring = future::or(async { read.await; true }, async { notify.notified().await; false }).await;
+            let woke_by_ring = future::or(
+                async {
+                    read.await;
+                    true
+                },
+                async {
+                    notify.notified().await;
+                    false
+                },
+            )
+            .await;
             if woke_by_ring {
                 sleeping_read = None;
             }
@@ -154,7 +185,8 @@ pub fn flush_outbox(sh: &mut Shard, senders: &Senders<Batch>) {
         }
         while let Some(batch) = sh.stalled[peer].pop_front() {
             if let Err(err) = senders.try_send_to(peer, batch) {
-                let glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(batch)) = err else {
+                let glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(batch)) = err
+                else {
                     // The peer is gone: the node is shutting down.
                     break;
                 };
@@ -171,12 +203,20 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
     sh.clock = now_ms();
     let mut events = std::mem::take(&mut io.events);
     events.clear();
-    io.ring.drain(|ud, res, flags| events.push((ud, res, flags)));
+    io.ring
+        .drain(|ud, res, flags| events.push((ud, res, flags)));
     let mut worked = !events.is_empty();
     for &(ud, res, flags) in &events {
         let (kind, idx, generation) = split_user_data(ud);
         match kind {
-            KIND_ACCEPT => on_accept(sh, io, listeners.get(idx).copied().unwrap_or(-1), idx, res, flags),
+            KIND_ACCEPT => on_accept(
+                sh,
+                io,
+                listeners.get(idx).copied().unwrap_or(-1),
+                idx,
+                res,
+                flags,
+            ),
             KIND_RECV => on_recv(sh, io, idx, generation, res, flags),
             KIND_SEND => on_send(sh, io, idx, generation, res),
             _ => {}
@@ -202,7 +242,11 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
 
 fn on_accept(sh: &mut Shard, io: &mut Io, listener: RawFd, which: usize, res: i32, flags: u32) {
     if !cqueue::more(flags) && !sh.node.shutdown.load(Ordering::Acquire) && listener >= 0 {
-        io.ring.push(&opcode::AcceptMulti::new(types::Fd(listener)).build().user_data(user_data(KIND_ACCEPT, which, 0)));
+        io.ring.push(
+            &opcode::AcceptMulti::new(types::Fd(listener))
+                .build()
+                .user_data(user_data(KIND_ACCEPT, which, 0)),
+        );
     }
     if res < 0 {
         return;
@@ -225,8 +269,18 @@ fn on_accept(sh: &mut Shard, io: &mut Io, listener: RawFd, which: usize, res: i3
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
     let sock = socket2::SockRef::from(&borrowed);
     let _ = sock.set_tcp_nodelay(true);
-    let addr = sock.peer_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
-    let laddr = sock.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
+    let addr = sock
+        .peer_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let laddr = sock
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let id = sh.node.next_client_id.fetch_add(1, Ordering::AcqRel);
     let authed = sh.config.requirepass.is_empty();
     let mut conn = Conn::new(fd, id, addr, laddr, authed, now_ms());
@@ -245,7 +299,9 @@ fn on_accept(sh: &mut Shard, io: &mut Io, listener: RawFd, which: usize, res: i3
 }
 
 fn arm_recv(sh: &mut Shard, io: &mut Io, idx: usize) {
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     if conn.recv_armed || conn.closing {
         return;
     }
@@ -258,7 +314,10 @@ fn arm_recv(sh: &mut Shard, io: &mut Io, idx: usize) {
 }
 
 fn live_conn(sh: &mut Shard, idx: usize, generation: u32) -> Option<&mut Conn> {
-    sh.conns.get_mut(idx)?.as_mut().filter(|c| c.generation & 0x3FFF_FFFF == generation)
+    sh.conns
+        .get_mut(idx)?
+        .as_mut()
+        .filter(|c| c.generation & 0x3FFF_FFFF == generation)
 }
 
 fn on_recv(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32, flags: u32) {
@@ -337,7 +396,9 @@ fn check_query_limit(sh: &mut Shard, io: &mut Io, idx: usize) {
 
 /// Parses what a connection holds back (after unparking or when input arrived in pieces).
 fn process_buffered(sh: &mut Shard, io: &mut Io, idx: usize) {
-    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
+        return;
+    };
     if conn.parked || conn.paused || conn.closing || conn.input.is_empty() {
         return;
     }
@@ -379,7 +440,11 @@ fn parse_loop(
                     protocol::ArgSource::Scratch => (&scratch[..], None),
                 };
                 let args = Args::new(base, spans);
-                let flow = if args.is_empty() { Flow::Continue } else { dispatch(sh, idx, &args, raw) };
+                let flow = if args.is_empty() {
+                    Flow::Continue
+                } else {
+                    dispatch(sh, idx, &args, raw)
+                };
                 pos += consumed;
                 match flow {
                     Flow::Continue => {}
@@ -403,7 +468,9 @@ fn parse_loop(
 }
 
 fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {
-    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
+        return;
+    };
     if conn.send_inflight {
         return;
     }
@@ -422,15 +489,21 @@ fn submit_send(io: &mut Io, idx: usize, conn: &mut Conn) {
     conn.send_inflight = true;
     conn.inflight += 1;
     let rest = &conn.sending[conn.sent..];
-    let entry = opcode::Send::new(types::Fd(conn.fd), rest.as_ptr(), rest.len().min(u32::MAX as usize) as u32)
-        .flags(libc::MSG_NOSIGNAL)
-        .build()
-        .user_data(user_data(KIND_SEND, idx, conn.generation));
+    let entry = opcode::Send::new(
+        types::Fd(conn.fd),
+        rest.as_ptr(),
+        rest.len().min(u32::MAX as usize) as u32,
+    )
+    .flags(libc::MSG_NOSIGNAL)
+    .build()
+    .user_data(user_data(KIND_SEND, idx, conn.generation));
     io.ring.push(&entry);
 }
 
 fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
-    let Some(conn) = live_conn(sh, idx, generation) else { return };
+    let Some(conn) = live_conn(sh, idx, generation) else {
+        return;
+    };
     conn.inflight -= 1;
     conn.send_inflight = false;
     if res < 0 {
@@ -439,7 +512,9 @@ fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
         return;
     }
     sh.stats.net_out += res as u64;
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     conn.sent += res as usize;
     if conn.sent < conn.sending.len() {
         submit_send(io, idx, conn);
@@ -460,7 +535,9 @@ fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
 /// slot is freed once none is in flight.
 fn begin_close(sh: &mut Shard, io: &mut Io, idx: usize) {
     let _ = io;
-    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
+        return;
+    };
     if !conn.closing {
         conn.closing = true;
     }
@@ -474,7 +551,9 @@ fn begin_close(sh: &mut Shard, io: &mut Io, idx: usize) {
 }
 
 fn maybe_finish_close(sh: &mut Shard, idx: usize) {
-    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else { return };
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
+        return;
+    };
     if !conn.closing || conn.inflight > 0 || conn.parked {
         return;
     }
@@ -509,7 +588,10 @@ async fn drain_and_close(shard: &Rc<std::cell::RefCell<Shard>>, io: &mut Io, lis
         let busy = {
             let mut sh = shard.borrow_mut();
             turn(&mut sh, io, &[]);
-            sh.conns.iter().flatten().any(|c| c.fd >= 0 && (c.send_inflight || !c.out.is_empty()))
+            sh.conns
+                .iter()
+                .flatten()
+                .any(|c| c.fd >= 0 && (c.send_inflight || !c.out.is_empty()))
         };
         if !busy {
             break;

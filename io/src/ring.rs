@@ -42,7 +42,11 @@ impl Ring {
             .setup_cqsize(cq)
             .build(entries)
         {
-            return Ok(Ring { uring, mode: RingMode::DeferTaskrun, unsubmitted: 0 });
+            return Ok(Ring {
+                uring,
+                mode: RingMode::DeferTaskrun,
+                unsubmitted: 0,
+            });
         }
         if let Ok(uring) = IoUring::builder()
             .setup_coop_taskrun()
@@ -50,10 +54,18 @@ impl Ring {
             .setup_cqsize(cq)
             .build(entries)
         {
-            return Ok(Ring { uring, mode: RingMode::CoopTaskrun, unsubmitted: 0 });
+            return Ok(Ring {
+                uring,
+                mode: RingMode::CoopTaskrun,
+                unsubmitted: 0,
+            });
         }
         let uring = IoUring::builder().setup_cqsize(cq).build(entries)?;
-        Ok(Ring { uring, mode: RingMode::Plain, unsubmitted: 0 })
+        Ok(Ring {
+            uring,
+            mode: RingMode::Plain,
+            unsubmitted: 0,
+        })
     }
 
     /// Queues one operation, submitting what is queued first when the queue is full.
@@ -166,8 +178,19 @@ impl BufRing {
                 std::alloc::alloc(data_layout),
             )
         };
-        assert!(!ring.is_null() && !data.is_null(), "out of memory for receive buffers");
-        let mut bufs = BufRing { ring, ring_layout, data, data_layout, count, size, tail: 0 };
+        assert!(
+            !ring.is_null() && !data.is_null(),
+            "out of memory for receive buffers"
+        );
+        let mut bufs = BufRing {
+            ring,
+            ring_layout,
+            data,
+            data_layout,
+            count,
+            size,
+            tail: 0,
+        };
         for bid in 0..count {
             bufs.add(bid);
         }

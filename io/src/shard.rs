@@ -162,7 +162,12 @@ pub fn fingerprint(db: usize, key: &[u8]) -> u64 {
 }
 
 /// What a command locks on one shard: its keys there (exclusive when it writes).
-pub fn footprint_of(cmd: &Command, args: &Args<'_>, db: usize, shard: Option<(usize, usize)>) -> Footprint {
+pub fn footprint_of(
+    cmd: &Command,
+    args: &Args<'_>,
+    db: usize,
+    shard: Option<(usize, usize)>,
+) -> Footprint {
     let excl = cmd.has(flags::WRITE);
     let keys = cmd
         .keys
@@ -197,7 +202,9 @@ impl Shard {
             waiting: HashMap::new(),
             next_token: 0,
             next_tx: 0,
-            rng: 0x9e37_79b9_7f4a_7c15 ^ (id as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ now_ms(),
+            rng: 0x9e37_79b9_7f4a_7c15
+                ^ (id as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+                ^ now_ms(),
             stats: Stats::default(),
             pause: (0, false),
             limits,
@@ -266,7 +273,14 @@ impl Shard {
     }
 
     /// Runs a command already looked up in the table; appends its reply to `out`.
-    pub fn run_command(&mut self, cmd: &'static Command, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
+    pub fn run_command(
+        &mut self,
+        cmd: &'static Command,
+        db: usize,
+        proto: Protocol,
+        args: &Args<'_>,
+        out: &mut Vec<u8>,
+    ) {
         let mut reply = Reply::new(out, proto);
         let Run::Shard(handler) = cmd.run else {
             reply.error("ERR command cannot run on a shard");
@@ -289,14 +303,29 @@ impl Shard {
 
     /// Runs a command over another keyspace than the shard's own (a scratch copy), with this
     /// shard's configuration and clock.
-    pub fn run_on(&mut self, ks: &mut Keyspace, cmd: &'static Command, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
+    pub fn run_on(
+        &mut self,
+        ks: &mut Keyspace,
+        cmd: &'static Command,
+        db: usize,
+        proto: Protocol,
+        args: &Args<'_>,
+        out: &mut Vec<u8>,
+    ) {
         let mut reply = Reply::new(out, proto);
         let Run::Shard(handler) = cmd.run else {
             reply.error("ERR command cannot run on a shard");
             return;
         };
         let rand = self.random();
-        let mut ctx = Ctx { ks, db, now_ms: self.clock, config: &self.config, rand, shard: (self.id, self.node.shards) };
+        let mut ctx = Ctx {
+            ks,
+            db,
+            now_ms: self.clock,
+            config: &self.config,
+            rand,
+            shard: (self.id, self.node.shards),
+        };
         handler(&mut ctx, args, &mut reply);
     }
 
@@ -308,7 +337,11 @@ impl Shard {
         let limits = ReaderLimits::internal();
         match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
             Ok(Parsed::Command { source, .. }) => {
-                let base = if source == protocol::ArgSource::Input { bytes } else { &scratch[..] };
+                let base = if source == protocol::ArgSource::Input {
+                    bytes
+                } else {
+                    &scratch[..]
+                };
                 let args = Args::new(base, &spans);
                 if args.is_empty() {
                     Reply::new(&mut out, proto).error("ERR empty command");
@@ -353,9 +386,14 @@ impl Shard {
             match msg {
                 Msg::Call(call) => self.handle_call(from, call),
                 Msg::Reply { token, bytes } => self.deliver(token, bytes),
-                Msg::Lock { tx, footprint, token } => {
+                Msg::Lock {
+                    tx,
+                    footprint,
+                    token,
+                } => {
                     if let Some(Deferred::Grant { from, token }) =
-                        self.locks.acquire(tx, footprint, Deferred::Grant { from, token })
+                        self.locks
+                            .acquire(tx, footprint, Deferred::Grant { from, token })
                     {
                         self.send(from, Msg::Granted { token });
                     }
@@ -364,11 +402,23 @@ impl Shard {
                 Msg::Unlock { tx } => self.release(tx),
                 Msg::Change { token, change } => {
                     self.apply_change(change);
-                    self.send(from, Msg::Reply { token, bytes: b"+OK\r\n".to_vec() });
+                    self.send(
+                        from,
+                        Msg::Reply {
+                            token,
+                            bytes: b"+OK\r\n".to_vec(),
+                        },
+                    );
                 }
                 Msg::Kill { token, filter } => {
                     let n = crate::admin::kill_local(self, &filter);
-                    self.send(from, Msg::Reply { token, bytes: format!(":{n}\r\n").into_bytes() });
+                    self.send(
+                        from,
+                        Msg::Reply {
+                            token,
+                            bytes: format!(":{n}\r\n").into_bytes(),
+                        },
+                    );
                 }
                 Msg::Report { token, kind } => {
                     let bytes = crate::admin::report(self, kind);
@@ -399,7 +449,10 @@ impl Shard {
     pub fn apply_change(&mut self, change: crate::mesh::NodeChange) {
         match change {
             crate::mesh::NodeChange::Config(config) => self.adopt_config(*config),
-            crate::mesh::NodeChange::Pause { until_ms, write_only } => {
+            crate::mesh::NodeChange::Pause {
+                until_ms,
+                write_only,
+            } => {
                 self.pause = (until_ms, write_only);
                 if until_ms == 0 {
                     self.resume_all();
@@ -442,7 +495,13 @@ impl Shard {
             }
         }
         let bytes = self.execute_resp(call.db as usize, call.proto, &call.args);
-        self.send(from, Msg::Reply { token: call.token, bytes });
+        self.send(
+            from,
+            Msg::Reply {
+                token: call.token,
+                bytes,
+            },
+        );
     }
 
     /// What a RESP-encoded command locks here.
@@ -451,7 +510,10 @@ impl Shard {
         let mut scratch = Vec::new();
         let limits = ReaderLimits::internal();
         match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
-            Ok(Parsed::Command { source: protocol::ArgSource::Input, .. }) if !spans.is_empty() => {
+            Ok(Parsed::Command {
+                source: protocol::ArgSource::Input,
+                ..
+            }) if !spans.is_empty() => {
                 let args = Args::new(bytes, &spans);
                 let cmd = commands::lookup(args.get(0))?;
                 Some(footprint_of(cmd, &args, db, None))
@@ -471,7 +533,13 @@ impl Shard {
     /// Runs work whose locks were granted.
     pub fn run_deferred(&mut self, work: Deferred) {
         match work {
-            Deferred::Cmd { from, token, db, proto, args } => {
+            Deferred::Cmd {
+                from,
+                token,
+                db,
+                proto,
+                args,
+            } => {
                 let bytes = self.execute_resp(db as usize, proto, &args);
                 if from == self.id {
                     self.deliver(token, bytes);

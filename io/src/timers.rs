@@ -37,7 +37,11 @@ pub async fn run() {
             last_timeout_check = now;
             for idx in 0..sh.conns.len() {
                 let idle = sh.conns[idx].as_ref().is_some_and(|c| {
-                    c.fd >= 0 && !c.closing && !c.parked && c.multi.is_none() && now.saturating_sub(c.last_ms) > timeout * 1000
+                    c.fd >= 0
+                        && !c.closing
+                        && !c.parked
+                        && c.multi.is_none()
+                        && now.saturating_sub(c.last_ms) > timeout * 1000
                 });
                 if idle {
                     if let Some(c) = sh.conns[idx].as_mut() {

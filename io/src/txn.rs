@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use tessera_core::commands::{self, flags, Command, NodeCmd, Run, Span};
 use tessera_core::keyspace::table::CURSOR_BITS;
 use tessera_core::protocol::args::encode_command;
-use tessera_core::protocol::{self, scan, Args, ArgSource, Parsed, Protocol, ReaderLimits, Reply};
+use tessera_core::protocol::{self, scan, ArgSource, Args, Parsed, Protocol, ReaderLimits, Reply};
 
 use crate::local::{oneshot, Oneshot};
 use crate::locks::{Footprint, TxId};
@@ -32,12 +32,29 @@ pub struct Job {
 impl Job {
     /// One command, RESP-encoded.
     pub fn command(_cmd: &Command, args: Vec<u8>, db: usize, proto: Protocol) -> Job {
-        Job { cmds: vec![args], exec: false, db, proto, watcher: None }
+        Job {
+            cmds: vec![args],
+            exec: false,
+            db,
+            proto,
+            watcher: None,
+        }
     }
 
     /// An EXEC of `cmds`, aborted when `watcher` saw a change on one of its shards.
-    pub fn exec(cmds: Vec<Vec<u8>>, db: usize, proto: Protocol, watcher: Option<(u64, u128)>) -> Job {
-        Job { cmds, exec: true, db, proto, watcher }
+    pub fn exec(
+        cmds: Vec<Vec<u8>>,
+        db: usize,
+        proto: Protocol,
+        watcher: Option<(u64, u128)>,
+    ) -> Job {
+        Job {
+            cmds,
+            exec: true,
+            db,
+            proto,
+            watcher,
+        }
     }
 }
 
@@ -53,7 +70,10 @@ impl Parts {
         let mut scratch = Vec::new();
         let limits = ReaderLimits::internal();
         match protocol::parse_request(&bytes, &mut spans, &mut scratch, &limits) {
-            Ok(Parsed::Command { source: ArgSource::Input, .. }) if !spans.is_empty() => Some(Parts { bytes, spans }),
+            Ok(Parsed::Command {
+                source: ArgSource::Input,
+                ..
+            }) if !spans.is_empty() => Some(Parts { bytes, spans }),
             _ => None,
         }
     }
@@ -72,7 +92,9 @@ fn encode(parts: &[&[u8]]) -> Vec<u8> {
 /// Parks connection `idx` and runs `job` in a task; its reply lands in the connection's next
 /// slot and the connection resumes afterwards.
 pub fn start(sh: &mut Shard, idx: usize, job: Job) {
-    let Some(conn) = sh.conns[idx].as_mut() else { return };
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
     conn.parked = true;
     let seq = conn.reserve_slot();
     let generation = conn.generation;
@@ -84,7 +106,10 @@ pub fn start(sh: &mut Shard, idx: usize, job: Job) {
         let shard = current();
         let mut sh = shard.borrow_mut();
         sh.deliver(token, bytes);
-        if let Some(conn) = sh.conns[idx].as_mut().filter(|c| c.generation == generation) {
+        if let Some(conn) = sh.conns[idx]
+            .as_mut()
+            .filter(|c| c.generation == generation)
+        {
             conn.parked = false;
             // SELECT inside EXEC stays selected afterwards.
             conn.db = db;
@@ -105,9 +130,14 @@ fn footprints(sh: &Shard, job: &Job, cmds: &[Parts]) -> BTreeMap<usize, Footprin
     let mut db = job.db;
     for parts in cmds {
         let args = parts.args();
-        let Some(cmd) = commands::lookup(args.get(0)) else { continue };
+        let Some(cmd) = commands::lookup(args.get(0)) else {
+            continue;
+        };
         if let Run::Node(NodeCmd::Select) = cmd.run {
-            if let Some(n) = args.try_get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok()) {
+            if let Some(n) = args
+                .try_get(1)
+                .and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok())
+            {
                 db = n;
             }
             continue;
@@ -125,8 +155,15 @@ fn footprints(sh: &Shard, job: &Job, cmds: &[Parts]) -> BTreeMap<usize, Footprin
                 let copy_db = copy_target_db(cmd, &args).unwrap_or(db);
                 for (n, i) in cmd.keys.key_indexes(args.len()).enumerate() {
                     let key = args.get(i);
-                    let key_db = if cmd.span == Span::Copy && n == 1 { copy_db } else { db };
-                    fps.entry(sh.owner(key)).or_default().keys.push((fingerprint(key_db, key), excl));
+                    let key_db = if cmd.span == Span::Copy && n == 1 {
+                        copy_db
+                    } else {
+                        db
+                    };
+                    fps.entry(sh.owner(key))
+                        .or_default()
+                        .keys
+                        .push((fingerprint(key_db, key), excl));
                 }
             }
         }
@@ -149,7 +186,9 @@ fn copy_target_db(cmd: &Command, args: &Args<'_>) -> Option<usize> {
     let mut i = 3;
     while i < args.len() {
         if args.is(i, "db") {
-            return args.try_get(i + 1).and_then(|a| std::str::from_utf8(a).ok()?.parse().ok());
+            return args
+                .try_get(i + 1)
+                .and_then(|a| std::str::from_utf8(a).ok()?.parse().ok());
         }
         i += 1;
     }
@@ -159,7 +198,11 @@ fn copy_target_db(cmd: &Command, args: &Args<'_>) -> Option<usize> {
 /// Runs a job to completion; returns the reply bytes and the database selected at its end.
 pub async fn run(job: Job) -> (Vec<u8>, usize) {
     let shard = current();
-    let cmds: Vec<Parts> = job.cmds.iter().filter_map(|c| Parts::parse(c.clone())).collect();
+    let cmds: Vec<Parts> = job
+        .cmds
+        .iter()
+        .filter_map(|c| Parts::parse(c.clone()))
+        .collect();
     let (tx, fps, me) = {
         let mut sh = shard.borrow_mut();
         let fps = footprints(&sh, &job, &cmds);
@@ -195,12 +238,23 @@ async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {
     {
         let mut sh = shard.borrow_mut();
         if s == me {
-            if sh.locks.acquire(tx, fp, Deferred::LocalGrant(sender)).is_some() {
+            if sh
+                .locks
+                .acquire(tx, fp, Deferred::LocalGrant(sender))
+                .is_some()
+            {
                 return;
             }
         } else {
             let token = sh.register_task(sender);
-            sh.send(s, Msg::Lock { tx, footprint: fp, token });
+            sh.send(
+                s,
+                Msg::Lock {
+                    tx,
+                    footprint: fp,
+                    token,
+                },
+            );
         }
     }
     wait.await;
@@ -229,7 +283,16 @@ fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -
     }
     let (sender, wait) = oneshot();
     let token = sh.register_task(sender);
-    sh.send(s, Msg::Call(Call { token, db: db as u16, proto, tx, args }));
+    sh.send(
+        s,
+        Msg::Call(Call {
+            token,
+            db: db as u16,
+            proto,
+            tx,
+            args,
+        }),
+    );
     Pending::Wait(wait)
 }
 
@@ -263,9 +326,14 @@ async fn body(job: &Job, cmds: &[Parts], tx: TxId) -> (Vec<u8>, usize) {
     let mut db = job.db;
     for parts in cmds {
         let args = parts.args();
-        if commands::lookup(args.get(0)).is_some_and(|c| matches!(c.run, Run::Node(NodeCmd::Select))) {
+        if commands::lookup(args.get(0))
+            .is_some_and(|c| matches!(c.run, Run::Node(NodeCmd::Select)))
+        {
             let databases = current().borrow().config.databases;
-            match args.try_get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok()) {
+            match args
+                .try_get(1)
+                .and_then(|a| std::str::from_utf8(a).ok()?.parse::<usize>().ok())
+            {
                 Some(n) if n < databases => {
                     db = n;
                     Reply::new(&mut out, job.proto).ok();
@@ -302,7 +370,9 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             NodeCmd::Ping => r.simple("PONG"),
             NodeCmd::Echo => r.bulk(args.get(1)),
             NodeCmd::Time => {
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
                 r.array(2);
                 r.bulk_int(now.as_secs() as i64);
                 r.bulk_int(now.subsec_micros() as i64);
@@ -311,7 +381,11 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
         }
         return out;
     }
-    let key_shards: Vec<(usize, usize)> = cmd.keys.key_indexes(args.len()).map(|i| (i, owner(args.get(i)))).collect();
+    let key_shards: Vec<(usize, usize)> = cmd
+        .keys
+        .key_indexes(args.len())
+        .map(|i| (i, owner(args.get(i))))
+        .collect();
     let name = args.get(0);
     match cmd.span {
         Span::Single => {
@@ -349,7 +423,9 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             }
             let mut reply = Reply::new(&mut out, proto);
             match cmd.span {
-                Span::SumInts => reply.int(replies.iter().filter_map(|(_, r)| scan::reply_int(r)).sum()),
+                Span::SumInts => {
+                    reply.int(replies.iter().filter_map(|(_, r)| scan::reply_int(r)).sum())
+                }
                 Span::Pairs => reply.ok(),
                 _ => {
                     let mut slots: Vec<Option<Vec<u8>>> = vec![None; args.len()];
@@ -410,41 +486,62 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
                 return call(s_src, db, proto, parts.bytes.clone(), tx).get().await;
             }
             if nx {
-                let exists = call(s_src, db, proto, encode(&[b"exists", src]), tx).get().await;
+                let exists = call(s_src, db, proto, encode(&[b"exists", src]), tx)
+                    .get()
+                    .await;
                 if scan::reply_int(&exists) == Some(0) {
                     Reply::new(&mut out, proto).error(tessera_core::errors::NO_SUCH_KEY);
                     return out;
                 }
-                let r = call(s_dst, db, proto, encode(&[b"exists", dst]), tx).get().await;
+                let r = call(s_dst, db, proto, encode(&[b"exists", dst]), tx)
+                    .get()
+                    .await;
                 if scan::reply_int(&r) == Some(1) {
                     Reply::new(&mut out, proto).int(0);
                     return out;
                 }
             }
-            let taken = call(s_src, db, proto, encode(&[b"__takettl", src]), tx).get().await;
-            return move_value(&taken, s_dst, db, proto, dst, true, tx, if nx { b":1\r\n" } else { b"+OK\r\n" }).await;
+            let taken = call(s_src, db, proto, encode(&[b"__takettl", src]), tx)
+                .get()
+                .await;
+            return move_value(
+                &taken,
+                s_dst,
+                db,
+                proto,
+                dst,
+                true,
+                tx,
+                if nx { b":1\r\n" } else { b"+OK\r\n" },
+            )
+            .await;
         }
         Span::Copy => {
             let (src, dst) = (args.get(1), args.get(2));
             let databases = current().borrow().config.databases;
-            let (dst_db, replace) = match tessera_core::commands::keys::copy_options(&args, db, databases) {
-                Ok(o) => o,
-                Err(e) => {
-                    Reply::new(&mut out, proto).error(e);
-                    return out;
-                }
-            };
+            let (dst_db, replace) =
+                match tessera_core::commands::keys::copy_options(&args, db, databases) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        Reply::new(&mut out, proto).error(e);
+                        return out;
+                    }
+                };
             let (s_src, s_dst) = (owner(src), owner(dst));
             if s_src == s_dst {
                 return call(s_src, db, proto, parts.bytes.clone(), tx).get().await;
             }
-            let dumped = call(s_src, db, proto, encode(&[b"__dumpttl", src]), tx).get().await;
+            let dumped = call(s_src, db, proto, encode(&[b"__dumpttl", src]), tx)
+                .get()
+                .await;
             if scan::array_items(&dumped).is_none() && !scan::is_error(&dumped) {
                 Reply::new(&mut out, proto).int(0);
                 return out;
             }
             if !replace {
-                let r = call(s_dst, dst_db, proto, encode(&[b"exists", dst]), tx).get().await;
+                let r = call(s_dst, dst_db, proto, encode(&[b"exists", dst]), tx)
+                    .get()
+                    .await;
                 if scan::reply_int(&r) == Some(1) {
                     Reply::new(&mut out, proto).int(0);
                     return out;
@@ -453,7 +550,11 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             return move_value(&dumped, s_dst, dst_db, proto, dst, true, tx, b":1\r\n").await;
         }
         Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny => {
-            let start = if cmd.span == Span::AllAny { (current().borrow_mut().random() as usize) % n } else { 0 };
+            let start = if cmd.span == Span::AllAny {
+                (current().borrow_mut().random() as usize) % n
+            } else {
+                0
+            };
             let mut pending = Vec::new();
             for k in 0..n {
                 let s = (start + k) % n;
@@ -473,14 +574,23 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
                 Span::AllConcat => {
                     let items: Vec<Vec<u8>> = replies
                         .iter()
-                        .flat_map(|r| scan::array_items(r).unwrap_or_default().into_iter().map(|i| i.to_vec()).collect::<Vec<_>>())
+                        .flat_map(|r| {
+                            scan::array_items(r)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|i| i.to_vec())
+                                .collect::<Vec<_>>()
+                        })
                         .collect();
                     reply.array(items.len());
                     for i in items {
                         reply.raw(&i);
                     }
                 }
-                _ => match replies.iter().find(|r| !matches!(r.first(), Some(b'$') if r.starts_with(b"$-1")) && !r.starts_with(b"_")) {
+                _ => match replies.iter().find(|r| {
+                    !matches!(r.first(), Some(b'$') if r.starts_with(b"$-1"))
+                        && !r.starts_with(b"_")
+                }) {
                     Some(r) => reply.raw(r),
                     None => reply.null(),
                 },
@@ -504,15 +614,27 @@ async fn read_gathered(
 ) -> Vec<u8> {
     let mut pending = Vec::new();
     for &(i, s) in key_shards {
-        pending.push((i, call(s, db, proto, encode(&[b"__dumpttl", args.get(i)]), tx)));
+        pending.push((
+            i,
+            call(s, db, proto, encode(&[b"__dumpttl", args.get(i)]), tx),
+        ));
     }
     let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
     for (i, p) in pending {
         let got = p.get().await;
-        let Some(items) = scan::array_items(&got).filter(|it| it.len() == 2) else { continue };
+        let Some(items) = scan::array_items(&got).filter(|it| it.len() == 2) else {
+            continue;
+        };
         if let Ok(value) = tessera_core::keyspace::dump::restore_value(bulk_body(items[0])) {
             let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
-            scratch.dbs[db].set_entry(args.get(i), tessera_core::keyspace::Entry { value, expire_at, access: 0 });
+            scratch.dbs[db].set_entry(
+                args.get(i),
+                tessera_core::keyspace::Entry {
+                    value,
+                    expire_at,
+                    access: 0,
+                },
+            );
         }
     }
     let shard = current();
@@ -557,7 +679,9 @@ async fn move_value(
 
 /// The content of a `$n` bulk reply.
 fn bulk_body(item: &[u8]) -> &[u8] {
-    let Some(end) = item.windows(2).position(|w| w == b"\r\n") else { return &[] };
+    let Some(end) = item.windows(2).position(|w| w == b"\r\n") else {
+        return &[];
+    };
     let body = &item[end + 2..];
     &body[..body.len().saturating_sub(2)]
 }
@@ -565,7 +689,10 @@ fn bulk_body(item: &[u8]) -> &[u8] {
 /// SCAN over every shard: the cursor's top bits name the shard, the rest is that shard's cursor.
 async fn scan_shards(args: &Args<'_>, db: usize, proto: Protocol, n: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    let Some(cursor) = std::str::from_utf8(args.get(1)).ok().and_then(|c| c.parse::<u64>().ok()) else {
+    let Some(cursor) = std::str::from_utf8(args.get(1))
+        .ok()
+        .and_then(|c| c.parse::<u64>().ok())
+    else {
         Reply::new(&mut out, proto).error("ERR invalid cursor");
         return out;
     };
@@ -584,8 +711,13 @@ async fn scan_shards(args: &Args<'_>, db: usize, proto: Protocol, n: usize) -> V
     if scan::is_error(&r) {
         return r;
     }
-    let Some(items) = scan::array_items(&r).filter(|i| i.len() == 2) else { return r };
-    let next_local: u64 = std::str::from_utf8(bulk_body(items[0])).ok().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let Some(items) = scan::array_items(&r).filter(|i| i.len() == 2) else {
+        return r;
+    };
+    let next_local: u64 = std::str::from_utf8(bulk_body(items[0]))
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let next = if next_local == 0 {
         shard += 1;
         if shard >= n {

@@ -14,7 +14,10 @@ pub fn internal(shard: &mut Shard, db: usize, args: &Args<'_>, reply: &mut Reply
     if !name.starts_with(b"__watch") && name != b"__unwatch" {
         return false;
     }
-    let Some(id) = args.try_get(1).and_then(|a| std::str::from_utf8(a).ok()?.parse::<u64>().ok()) else {
+    let Some(id) = args
+        .try_get(1)
+        .and_then(|a| std::str::from_utf8(a).ok()?.parse::<u64>().ok())
+    else {
         reply.error("ERR bad watcher id");
         return true;
     };

@@ -182,7 +182,11 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, nx:
 /// starts a fresh access time.
 /// COPY's options: the target database and REPLACE, or the error Redis answers. Shared with
 /// the cross-shard COPY so both refuse the same calls.
-pub fn copy_options(args: &Args<'_>, db: usize, databases: usize) -> Result<(usize, bool), &'static str> {
+pub fn copy_options(
+    args: &Args<'_>,
+    db: usize,
+    databases: usize,
+) -> Result<(usize, bool), &'static str> {
     let mut dst_db = db;
     let mut replace = false;
     let mut i = 3;
@@ -191,7 +195,10 @@ pub fn copy_options(args: &Args<'_>, db: usize, databases: usize) -> Result<(usi
             replace = true;
         } else if args.is(i, "db") && i + 1 < args.len() {
             let n = parse_i32(args.get(i + 1))?;
-            dst_db = usize::try_from(n).ok().filter(|&d| d < databases).ok_or(errors::DB_INDEX)?;
+            dst_db = usize::try_from(n)
+                .ok()
+                .filter(|&d| d < databases)
+                .ok_or(errors::DB_INDEX)?;
             i += 1;
         } else {
             return Err(errors::SYNTAX);

@@ -88,8 +88,14 @@ impl KeySpec {
                 (first, last.min(argc as isize - 1), step)
             }
         };
-        let last = if last < first as isize { None } else { Some(last as usize) };
-        (first..=last.unwrap_or(0)).step_by(step.max(1)).filter(move |_| last.is_some())
+        let last = if last < first as isize {
+            None
+        } else {
+            Some(last as usize)
+        };
+        (first..=last.unwrap_or(0))
+            .step_by(step.max(1))
+            .filter(move |_| last.is_some())
     }
 
     /// The triple COMMAND INFO reports.
@@ -242,7 +248,16 @@ pub const fn cmd(
     group: &'static str,
     summary: &'static str,
 ) -> Command {
-    Command { name, arity, flags, keys, span, run, group, summary }
+    Command {
+        name,
+        arity,
+        flags,
+        keys,
+        span,
+        run,
+        group,
+        summary,
+    }
 }
 
 /// Keys at `first..=last` every `step` (a shorthand for [`KeySpec::Range`]).
@@ -275,7 +290,10 @@ impl Ctx<'_> {
 
 /// Every command, in one list.
 pub fn all() -> impl Iterator<Item = &'static Command> {
-    strings::COMMANDS.iter().chain(keys::COMMANDS.iter()).chain(server::COMMANDS.iter())
+    strings::COMMANDS
+        .iter()
+        .chain(keys::COMMANDS.iter())
+        .chain(server::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {

@@ -19,7 +19,11 @@ pub struct Entry {
 impl Entry {
     /// A fresh entry without expiry.
     pub fn new(value: Value) -> Entry {
-        Entry { value, expire_at: 0, access: 0 }
+        Entry {
+            value,
+            expire_at: 0,
+            access: 0,
+        }
     }
 
     /// True when the key's time has passed at `now_ms`.
@@ -75,7 +79,10 @@ impl Db {
 
     /// Looks a key up without removing it when expired (it reads as absent all the same).
     pub fn peek(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
-        self.table.get(key).map(|s| &s.value).filter(|e| !e.is_expired(now_ms))
+        self.table
+            .get(key)
+            .map(|s| &s.value)
+            .filter(|e| !e.is_expired(now_ms))
     }
 
     /// Looks a key up to change it: watchers of the key are told it changed.
@@ -113,7 +120,14 @@ impl Db {
     /// Sets a key's value and expiry (0: none), replacing whatever it held.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
         let access = self.clock;
-        self.set_entry(key, Entry { value, expire_at, access });
+        self.set_entry(
+            key,
+            Entry {
+                value,
+                expire_at,
+                access,
+            },
+        );
     }
 
     /// Stores a whole entry under `key`, replacing whatever it held.
@@ -155,7 +169,9 @@ impl Db {
 
     /// Changes a key's expiry (0 removes it). Returns false when the key does not exist.
     pub fn set_expire(&mut self, key: &[u8], expire_at: u64, now_ms: u64) -> bool {
-        let Some(e) = self.get_mut(key, now_ms) else { return false };
+        let Some(e) = self.get_mut(key, now_ms) else {
+            return false;
+        };
         let was = e.expire_at != 0;
         e.expire_at = expire_at;
         match (was, expire_at != 0) {
@@ -224,7 +240,12 @@ impl Db {
 
     /// Removes expired keys from a few segments, as Redis's active expire cycle does; returns how
     /// many keys were removed. Stops after `budget` entries were looked at.
-    pub fn sweep_expired(&mut self, now_ms: u64, budget: usize, mut on_expire: impl FnMut(&[u8])) -> usize {
+    pub fn sweep_expired(
+        &mut self,
+        now_ms: u64,
+        budget: usize,
+        mut on_expire: impl FnMut(&[u8]),
+    ) -> usize {
         if self.volatile == 0 {
             return 0;
         }

@@ -36,6 +36,11 @@ impl Keyspace {
 
     /// A keyspace of `databases` empty databases.
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases.max(1)).map(|_| Db::default()).collect(), hits: 0, misses: 0, dirty: 0 }
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
+            hits: 0,
+            misses: 0,
+            dirty: 0,
+        }
     }
 }

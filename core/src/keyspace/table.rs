@@ -51,7 +51,10 @@ impl<V> SegTable<V> {
         SegTable {
             dir: vec![0],
             global_depth: 0,
-            segments: vec![Segment { depth: 0, table: HashTable::new() }],
+            segments: vec![Segment {
+                depth: 0,
+                table: HashTable::new(),
+            }],
             len: 0,
             hasher: ahash::RandomState::with_seeds(
                 0x5e55_e7a0,
@@ -83,14 +86,20 @@ impl<V> SegTable<V> {
     }
 
     fn segment_of(&self, hash: u64) -> usize {
-        let idx = if self.global_depth == 0 { 0 } else { (hash >> (64 - self.global_depth)) as usize };
+        let idx = if self.global_depth == 0 {
+            0
+        } else {
+            (hash >> (64 - self.global_depth)) as usize
+        };
         self.dir[idx] as usize
     }
 
     /// The entry for `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Slot<V>> {
         let h = self.hash(key);
-        self.segments[self.segment_of(h)].table.find(h, |s| &*s.key == key)
+        self.segments[self.segment_of(h)]
+            .table
+            .find(h, |s| &*s.key == key)
     }
 
     /// The entry for `key`, to change its value.
@@ -157,15 +166,29 @@ impl<V> SegTable<V> {
         let mut high = HashTable::with_capacity(old.len() / 2 + 1);
         for slot in old {
             let h = hasher.hash_one(&*slot.key);
-            let target = if (h >> bit) & 1 == 1 { &mut high } else { &mut low };
+            let target = if (h >> bit) & 1 == 1 {
+                &mut high
+            } else {
+                &mut low
+            };
             target.insert_unique(h, slot, |s| hasher.hash_one(&*s.key));
         }
         let new_index = self.segments.len() as u32;
-        self.segments[seg] = Segment { depth: depth + 1, table: low };
-        self.segments.push(Segment { depth: depth + 1, table: high });
+        self.segments[seg] = Segment {
+            depth: depth + 1,
+            table: low,
+        };
+        self.segments.push(Segment {
+            depth: depth + 1,
+            table: high,
+        });
         // Directory entries pointing to `seg` form one aligned run; its upper half moves.
         let run = 1usize << (self.global_depth - depth);
-        let first = self.dir.iter().position(|&s| s as usize == seg).unwrap_or(0);
+        let first = self
+            .dir
+            .iter()
+            .position(|&s| s as usize == seg)
+            .unwrap_or(0);
         for d in &mut self.dir[first + run / 2..first + run] {
             *d = new_index;
         }
@@ -173,7 +196,10 @@ impl<V> SegTable<V> {
 
     /// Removes every key.
     pub fn clear(&mut self) {
-        *self = SegTable { hasher: self.hasher.clone(), ..SegTable::new() };
+        *self = SegTable {
+            hasher: self.hasher.clone(),
+            ..SegTable::new()
+        };
     }
 
     /// Visits every entry.
@@ -183,8 +209,14 @@ impl<V> SegTable<V> {
 
     /// Keeps only the entries of segment `seg` for which `keep` is true; for sweeps that walk
     /// one segment at a time (expiry). Returns how many were removed.
-    pub fn retain_segment(&mut self, seg: usize, mut keep: impl FnMut(&mut Slot<V>) -> bool) -> usize {
-        let Some(segment) = self.segments.get_mut(seg) else { return 0 };
+    pub fn retain_segment(
+        &mut self,
+        seg: usize,
+        mut keep: impl FnMut(&mut Slot<V>) -> bool,
+    ) -> usize {
+        let Some(segment) = self.segments.get_mut(seg) else {
+            return 0;
+        };
         let before = segment.table.len();
         segment.table.retain(|s| keep(s));
         let removed = before - segment.table.len();
@@ -226,7 +258,11 @@ impl<V> SegTable<V> {
                 }
             }
             let span_bits = 64 - seg.depth;
-            let seg_start = if seg.depth == 0 { 0 } else { (h >> span_bits) << span_bits };
+            let seg_start = if seg.depth == 0 {
+                0
+            } else {
+                (h >> span_bits) << span_bits
+            };
             let seg_end = seg_start as u128 + (1u128 << span_bits);
             if seg_end >= 1u128 << 64 {
                 return 0;
@@ -269,7 +305,10 @@ mod tests {
         assert_eq!(t.len(), 20_000);
         assert!(t.segment_count() > 8);
         for i in 0..20_000u32 {
-            assert_eq!(t.get(format!("key:{i}").as_bytes()).map(|s| s.value), Some(i));
+            assert_eq!(
+                t.get(format!("key:{i}").as_bytes()).map(|s| s.value),
+                Some(i)
+            );
         }
         assert_eq!(t.remove(b"key:5"), Some(5));
         assert_eq!(t.len(), 19_999);

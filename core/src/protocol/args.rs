@@ -44,7 +44,8 @@ impl<'a> Args<'a> {
 
     /// True when argument `i` equals `word` ignoring ASCII case (option names).
     pub fn is(&self, i: usize, word: &str) -> bool {
-        self.try_get(i).is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+        self.try_get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
     }
 
     /// Argument `i` as an integer, or Redis's "not an integer" error.

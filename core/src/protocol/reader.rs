@@ -23,7 +23,10 @@ impl ReaderLimits {
     /// No limit but the protocol's own: for commands one shard sends another, which were
     /// checked when the client sent them.
     pub fn internal() -> Self {
-        ReaderLimits { max_bulk_len: usize::MAX, max_multibulk_len: i32::MAX as usize }
+        ReaderLimits {
+            max_bulk_len: usize::MAX,
+            max_multibulk_len: i32::MAX as usize,
+        }
     }
 }
 
@@ -154,7 +157,9 @@ fn parse_multibulk(
         if input.len() > INLINE_MAX {
             return Err(ProtocolError::new("too big mbulk count string"));
         }
-        return Ok(Parsed::Incomplete { needed: input.len() + 1 });
+        return Ok(Parsed::Incomplete {
+            needed: input.len() + 1,
+        });
     };
     if cr > INLINE_MAX {
         return Err(ProtocolError::new("too big mbulk count string"));
@@ -165,7 +170,10 @@ fn parse_multibulk(
     };
     let mut at = cr + 2;
     if count <= 0 {
-        return Ok(Parsed::Command { consumed: at, source: ArgSource::Input });
+        return Ok(Parsed::Command {
+            consumed: at,
+            source: ArgSource::Input,
+        });
     }
     // Reserve what the input can hold at most, never what the client merely declared.
     spans.reserve((count as usize).min(input.len() / 4 + 1));
@@ -183,7 +191,9 @@ fn parse_multibulk(
             if input.len() - at > INLINE_MAX {
                 return Err(ProtocolError::new("too big bulk count string"));
             }
-            return Ok(Parsed::Incomplete { needed: input.len() + 1 });
+            return Ok(Parsed::Incomplete {
+                needed: input.len() + 1,
+            });
         };
         if cr - at > INLINE_MAX {
             return Err(ProtocolError::new("too big bulk count string"));
@@ -200,7 +210,10 @@ fn parse_multibulk(
         spans.push(start..end);
         at = end + 2;
     }
-    Ok(Parsed::Command { consumed: at, source: ArgSource::Input })
+    Ok(Parsed::Command {
+        consumed: at,
+        source: ArgSource::Input,
+    })
 }
 
 fn parse_inline(
@@ -212,7 +225,9 @@ fn parse_inline(
         if input.len() > INLINE_MAX {
             return Err(ProtocolError::new("too big inline request"));
         }
-        return Ok(Parsed::Incomplete { needed: input.len() + 1 });
+        return Ok(Parsed::Incomplete {
+            needed: input.len() + 1,
+        });
     };
     if newline > INLINE_MAX {
         return Err(ProtocolError::new("too big inline request"));
@@ -225,7 +240,10 @@ fn parse_inline(
     if !split_args(line, spans, scratch) {
         return Err(ProtocolError::new("unbalanced quotes in request"));
     }
-    Ok(Parsed::Command { consumed: newline + 1, source: ArgSource::Scratch })
+    Ok(Parsed::Command {
+        consumed: newline + 1,
+        source: ArgSource::Scratch,
+    })
 }
 
 fn is_hex(b: u8) -> bool {
@@ -261,7 +279,12 @@ pub fn split_args(line: &[u8], spans: &mut Vec<Range<usize>>, out: &mut Vec<u8>)
                     return false;
                 }
                 let c = line[i];
-                if c == b'\\' && i + 3 < n && line[i + 1] == b'x' && is_hex(line[i + 2]) && is_hex(line[i + 3]) {
+                if c == b'\\'
+                    && i + 3 < n
+                    && line[i + 1] == b'x'
+                    && is_hex(line[i + 2])
+                    && is_hex(line[i + 3])
+                {
                     out.push(hex_value(line[i + 2]) * 16 + hex_value(line[i + 3]));
                     i += 3;
                 } else if c == b'\\' && i + 1 < n {
@@ -330,8 +353,15 @@ mod tests {
         let mut scratch = Vec::new();
         match parse_request(input, &mut spans, &mut scratch, &ReaderLimits::default())? {
             Parsed::Command { consumed, source } => {
-                let base = if source == ArgSource::Input { input } else { &scratch[..] };
-                Ok((spans.iter().map(|s| base[s.clone()].to_vec()).collect(), consumed))
+                let base = if source == ArgSource::Input {
+                    input
+                } else {
+                    &scratch[..]
+                };
+                Ok((
+                    spans.iter().map(|s| base[s.clone()].to_vec()).collect(),
+                    consumed,
+                ))
             }
             Parsed::Incomplete { .. } => Ok((vec![], 0)),
         }
@@ -348,27 +378,55 @@ mod tests {
     fn incomplete_multibulk_asks_for_more() {
         let mut spans = Vec::new();
         let mut s = Vec::new();
-        let r = parse_request(b"*2\r\n$3\r\nGET\r\n$5\r\nab", &mut spans, &mut s, &ReaderLimits::default());
+        let r = parse_request(
+            b"*2\r\n$3\r\nGET\r\n$5\r\nab",
+            &mut spans,
+            &mut s,
+            &ReaderLimits::default(),
+        );
         assert_eq!(r, Ok(Parsed::Incomplete { needed: 24 }));
     }
 
     #[test]
     fn inline_with_quotes() {
         let (a, _) = args(b"SET \"a b\" 'c\\'d' \"\\x41\\n\"\r\n").unwrap();
-        assert_eq!(a, vec![b"SET".to_vec(), b"a b".to_vec(), b"c'd".to_vec(), b"A\n".to_vec()]);
+        assert_eq!(
+            a,
+            vec![
+                b"SET".to_vec(),
+                b"a b".to_vec(),
+                b"c'd".to_vec(),
+                b"A\n".to_vec()
+            ]
+        );
     }
 
     #[test]
     fn errors_are_worded_as_redis() {
-        assert_eq!(args(b"*x\r\n").unwrap_err().0, "ERR Protocol error: invalid multibulk length");
-        assert_eq!(args(b"*1\r\n+x\r\n").unwrap_err().0, "ERR Protocol error: expected '$', got '+'");
-        assert_eq!(args(b"*1\r\n$-5\r\n").unwrap_err().0, "ERR Protocol error: invalid bulk length");
-        assert_eq!(args(b"SET \"a\r\n").unwrap_err().0, "ERR Protocol error: unbalanced quotes in request");
+        assert_eq!(
+            args(b"*x\r\n").unwrap_err().0,
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            args(b"*1\r\n+x\r\n").unwrap_err().0,
+            "ERR Protocol error: expected '$', got '+'"
+        );
+        assert_eq!(
+            args(b"*1\r\n$-5\r\n").unwrap_err().0,
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            args(b"SET \"a\r\n").unwrap_err().0,
+            "ERR Protocol error: unbalanced quotes in request"
+        );
     }
 
     #[test]
     fn bulk_over_limit_is_refused_before_data() {
-        let limits = ReaderLimits { max_bulk_len: 10, ..Default::default() };
+        let limits = ReaderLimits {
+            max_bulk_len: 10,
+            ..Default::default()
+        };
         let mut spans = Vec::new();
         let mut s = Vec::new();
         let r = parse_request(b"*1\r\n$11\r\n", &mut spans, &mut s, &limits);
@@ -379,7 +437,12 @@ mod tests {
     fn huge_declared_count_allocates_nothing_big() {
         let mut spans = Vec::new();
         let mut s = Vec::new();
-        let r = parse_request(b"*2000000000\r\n", &mut spans, &mut s, &ReaderLimits::default());
+        let r = parse_request(
+            b"*2000000000\r\n",
+            &mut spans,
+            &mut s,
+            &ReaderLimits::default(),
+        );
         assert!(matches!(r, Ok(Parsed::Incomplete { .. })));
         assert!(spans.capacity() < 1000);
     }

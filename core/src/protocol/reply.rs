@@ -74,7 +74,8 @@ impl<'a> Reply<'a> {
     pub fn error(&mut self, msg: &str) {
         self.out.push(b'-');
         for &b in msg.as_bytes() {
-            self.out.push(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.out
+                .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.out.extend_from_slice(b"\r\n");
     }
@@ -183,7 +184,9 @@ impl<'a> Reply<'a> {
     pub fn boolean(&mut self, b: bool) {
         match self.proto {
             Protocol::Resp2 => self.int(b as i64),
-            Protocol::Resp3 => self.out.extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" }),
+            Protocol::Resp3 => self
+                .out
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" }),
         }
     }
 
@@ -224,7 +227,11 @@ impl<'a> Reply<'a> {
 /// Returns the length written.
 pub fn format_double(d: f64, buf: &mut [u8; 64]) -> usize {
     let text = if d.is_infinite() {
-        if d > 0.0 { "inf".to_string() } else { "-inf".to_string() }
+        if d > 0.0 {
+            "inf".to_string()
+        } else {
+            "-inf".to_string()
+        }
     } else if d.is_nan() {
         "nan".to_string()
     } else {
@@ -238,7 +245,11 @@ pub fn format_double(d: f64, buf: &mut [u8; 64]) -> usize {
 /// C's `%.17g` for a finite double.
 fn format_g17(d: f64) -> String {
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{d:.16e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));

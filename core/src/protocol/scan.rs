@@ -22,7 +22,11 @@ pub fn reply_len(bytes: &[u8]) -> Option<usize> {
             if n < 0 {
                 return Some(after);
             }
-            let items = if *head == b'%' || *head == b'|' { n * 2 } else { n };
+            let items = if *head == b'%' || *head == b'|' {
+                n * 2
+            } else {
+                n
+            };
             let mut at = after;
             for _ in 0..items {
                 at += reply_len(&bytes[at..])?;
