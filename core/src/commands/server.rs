@@ -224,13 +224,19 @@ pub static SUBCOMMANDS: &[&str] = &[
 ];
 
 /// The name a call goes by in CLIENT LIST's `cmd=`: `client|info` for a known subcommand.
+/// Cheap for every other command: it runs on every call.
 pub fn full_name(name: &'static str, sub: Option<&[u8]>) -> &'static str {
+    if !matches!(name, "client" | "config" | "command" | "object" | "debug") {
+        return name;
+    }
     let Some(sub) = sub else { return name };
     SUBCOMMANDS
         .iter()
         .find(|full| {
-            full.split_once('|')
-                .is_some_and(|(c, s)| c == name && s.as_bytes().eq_ignore_ascii_case(sub))
+            full.len() > name.len() + 1
+                && full.starts_with(name)
+                && full.as_bytes()[name.len()] == b'|'
+                && full.as_bytes()[name.len() + 1..].eq_ignore_ascii_case(sub)
         })
         .copied()
         .unwrap_or(name)
