@@ -135,7 +135,8 @@ impl Conn {
     /// Fills a reserved slot and moves every reply that is now in order to `out`.
     /// Returns true when `out` gained bytes.
     pub fn fill_slot(&mut self, seq: u32, bytes: Vec<u8>) -> bool {
-        let idx = seq.wrapping_sub(self.pending_base) as usize;
+        // Tokens carry 31 bits of the sequence number.
+        let idx = (seq.wrapping_sub(self.pending_base) & 0x7FFF_FFFF) as usize;
         if let Some(slot) = self.pending.get_mut(idx) {
             slot.1 = Some(bytes);
         }
@@ -170,5 +171,48 @@ impl Conn {
     /// Bytes buffered for this client (CLIENT LIST's omem and the output limit).
     pub fn output_bytes(&self) -> usize {
         self.out.len() + self.sending.len().saturating_sub(self.sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_leave_in_request_order() {
+        let mut c = Conn::new(-1, 1, String::new(), String::new(), true, 0);
+        let first = c.reserve_slot();
+        let second = c.reserve_slot();
+        assert!(
+            !c.fill_slot(second, b"+2\r\n".to_vec()),
+            "the second waits for the first"
+        );
+        assert!(c.out.is_empty());
+        assert!(c.fill_slot(first, b"+1\r\n".to_vec()));
+        assert_eq!(c.out, b"+1\r\n+2\r\n");
+        assert_eq!(c.immediate_target(), None);
+    }
+
+    #[test]
+    fn muted_slots_are_dropped() {
+        let mut c = Conn::new(-1, 1, String::new(), String::new(), true, 0);
+        c.reply_mode = ReplyMode::Off;
+        let s = c.reserve_slot();
+        c.reply_mode = ReplyMode::On;
+        let t = c.reserve_slot();
+        c.fill_slot(t, b"+t\r\n".to_vec());
+        c.fill_slot(s, b"+s\r\n".to_vec());
+        assert_eq!(c.out, b"+t\r\n");
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut c = Conn::new(-1, 1, String::new(), String::new(), true, 0);
+        c.pending_base = u32::MAX;
+        let a = c.reserve_slot();
+        let b = c.reserve_slot();
+        c.fill_slot(b & 0x7FFF_FFFF, b"+b\r\n".to_vec());
+        c.fill_slot(a & 0x7FFF_FFFF, b"+a\r\n".to_vec());
+        assert_eq!(c.out, b"+a\r\n+b\r\n");
     }
 }

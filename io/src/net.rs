@@ -253,7 +253,9 @@ fn on_accept(sh: &mut Shard, io: &mut Io, listener: RawFd, which: usize, res: i3
     }
     let fd = res as RawFd;
     let clients = sh.node.clients.fetch_add(1, Ordering::AcqRel) + 1;
-    if clients as u64 > sh.config.maxclients {
+    // Reply tokens address at most 2^20 connection slots per shard.
+    let slots_full = sh.free.is_empty() && sh.conns.len() >= 1 << 20;
+    if clients as u64 > sh.config.maxclients || slots_full {
         sh.node.clients.fetch_sub(1, Ordering::AcqRel);
         sh.stats.rejected += 1;
         let msg = b"-ERR max number of clients reached\r\n";

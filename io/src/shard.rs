@@ -364,7 +364,7 @@ impl Shard {
         }
         let idx = (token & 0xF_FFFF) as usize;
         let generation = ((token >> 20) & 0xFFF) as u32;
-        let seq = (token >> 32) as u32;
+        let seq = ((token >> 32) & 0x7FFF_FFFF) as u32;
         if let Some(Some(conn)) = self.conns.get_mut(idx) {
             if conn.generation & 0xFFF == generation && conn.fill_slot(seq, bytes) {
                 self.to_send.push(idx as u32);
@@ -376,7 +376,8 @@ impl Shard {
     /// The token naming reply slot `seq` of connection `idx`.
     pub fn conn_token(&self, idx: usize, seq: u32) -> u64 {
         let generation = self.conns[idx].as_ref().map_or(0, |c| c.generation) as u64 & 0xFFF;
-        ((seq as u64) << 32) | (generation << 20) | (idx as u64 & 0xF_FFFF)
+        // 31 bits of sequence: the top bit marks task tokens.
+        (((seq & 0x7FFF_FFFF) as u64) << 32) | (generation << 20) | (idx as u64 & 0xF_FFFF)
     }
 
     /// Handles a batch of messages from peer `from`.
