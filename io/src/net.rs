@@ -478,7 +478,7 @@ fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {
     }
     if conn.out.is_empty() {
         if conn.closing {
-            maybe_finish_close(sh, idx);
+            begin_close(sh, io, idx);
         }
         return;
     }
@@ -509,7 +509,9 @@ fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
     conn.inflight -= 1;
     conn.send_inflight = false;
     if res < 0 {
+        // The peer is gone: nothing more can be sent.
         conn.sending.clear();
+        conn.out.clear();
         begin_close(sh, io, idx);
         return;
     }
@@ -536,15 +538,20 @@ fn on_send(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32) {
 /// Starts closing a connection: the socket is shut down so pending operations finish, and the
 /// slot is freed once none is in flight.
 fn begin_close(sh: &mut Shard, io: &mut Io, idx: usize) {
-    let _ = io;
     let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
         return;
     };
-    if !conn.closing {
-        conn.closing = true;
+    if conn.fd < 0 {
+        return;
     }
-    if conn.send_inflight && !conn.sending.is_empty() {
-        // Let the last replies (an error, QUIT's OK) leave first.
+    conn.closing = true;
+    // Let the last replies (an error, QUIT's OK) leave first; the send's completion comes back
+    // here.
+    if conn.send_inflight {
+        return;
+    }
+    if !conn.out.is_empty() && !conn.parked {
+        start_send(sh, io, idx);
         return;
     }
     // SAFETY: fd is this connection's open socket.
