@@ -144,8 +144,7 @@ pub fn run(
             if sh.conns[idx].as_ref().is_some_and(|c| c.multi.is_some()) {
                 reply_now(sh, idx, |r| r.error(errors::WATCH_IN_MULTI));
             } else {
-                watch(sh, idx, args);
-                reply_now(sh, idx, |r| r.ok());
+                return watch(sh, idx, args);
             }
         }
         NodeCmd::Unwatch => {
@@ -290,9 +289,11 @@ fn reset(sh: &mut Shard, idx: usize) {
     }
 }
 
-fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+/// WATCH: each key's shard remembers the watcher. OK is sent once every shard has registered
+/// its keys, so a change made after the client hears OK is always seen by EXEC.
+fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
     let Some(c) = sh.conns[idx].as_ref() else {
-        return;
+        return Flow::Hold;
     };
     let (id, db) = (c.id, c.db);
     let id_text = id.to_string();
@@ -301,6 +302,7 @@ fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         per_shard[sh.owner(args.get(i))].push(args.get(i));
     }
     let mut mask = 0u128;
+    let mut waits = Vec::new();
     for (s, keys) in per_shard.iter().enumerate() {
         if keys.is_empty() {
             continue;
@@ -313,21 +315,33 @@ fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) {
         if s == sh.id {
             let _ = sh.execute_resp(db, Protocol::Resp2, &bytes);
         } else {
-            sh.send(
-                s,
-                Msg::Call(Call {
-                    token: crate::mesh::TASK_TOKEN,
-                    db: db as u16,
-                    proto: Protocol::Resp2,
-                    tx: None,
-                    args: bytes,
-                }),
-            );
+            let (tx, rx) = oneshot();
+            let token = sh.register_task(tx);
+            let call = Call {
+                token,
+                db: db as u16,
+                proto: Protocol::Resp2,
+                tx: None,
+                args: bytes,
+            };
+            sh.send(s, Msg::Call(call));
+            waits.push(rx);
         }
     }
     if let Some(c) = sh.conns[idx].as_mut() {
         c.watch_shards |= mask;
     }
+    if waits.is_empty() {
+        reply_now(sh, idx, |r| r.ok());
+        return Flow::Continue;
+    }
+    park_for(sh, idx, async move {
+        for w in waits {
+            w.await;
+        }
+        b"+OK\r\n".to_vec()
+    });
+    Flow::Hold
 }
 
 fn unwatch(sh: &mut Shard, idx: usize) {
@@ -775,12 +789,13 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
                 .filter(|c| c.fd >= 0 && !c.closing)
                 .count();
             let mut s = format!(
-                "connected_clients:{clients}\ntotal_commands_processed:{}\ntotal_connections_received:{}\nrejected_connections:{}\ntotal_net_input_bytes:{}\ntotal_net_output_bytes:{}\nexpired_keys:{}\nkeyspace_hits:{}\nkeyspace_misses:{}\nrdb_changes_since_last_save:{}\n",
+                "connected_clients:{clients}\ntotal_commands_processed:{}\ntotal_connections_received:{}\nrejected_connections:{}\ntotal_net_input_bytes:{}\ntotal_net_output_bytes:{}\nmissed_wakeups:{}\nexpired_keys:{}\nkeyspace_hits:{}\nkeyspace_misses:{}\nrdb_changes_since_last_save:{}\n",
                 sh.stats.commands,
                 sh.stats.connections,
                 sh.stats.rejected,
                 sh.stats.net_in,
                 sh.stats.net_out,
+                sh.stats.missed_wakeups,
                 sh.ks.dbs.iter().map(|d| d.expired_keys).sum::<u64>(),
                 sh.ks.hits,
                 sh.ks.misses,

@@ -122,6 +122,7 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
             .unwrap_or_default(),
         ring_mode: std::sync::OnceLock::new(),
         wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
+        ready: AtomicUsize::new(0),
     });
     log::notice(&format!(
         "Tessera {} (Redis {} compatible) starting: port {port}, {shards} shard(s) on cpus {:?}, pid {}",
@@ -144,7 +145,16 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
             .preempt_timer(std::time::Duration::from_millis(10));
         let handle = builder
             .spawn(move || async move {
-                let (senders, receivers) = match mesh.join().await {
+                // glommio's mesh handshake can miss a cross-thread wake-up while the executor
+                // sleeps; a ticker keeps the reactor looking until every peer has joined.
+                let ticker = glommio::spawn_local(async {
+                    loop {
+                        glommio::timer::sleep(std::time::Duration::from_millis(5)).await;
+                    }
+                });
+                let joined = mesh.join().await;
+                drop(ticker);
+                let (senders, receivers) = match joined {
                     Ok(pair) => pair,
                     Err(_) => {
                         log::warn("cannot join the shard mesh");
@@ -168,12 +178,27 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
                     .detach();
                 }
                 glommio::spawn_local(timers::run()).detach();
+                if senders.peer_id() != id {
+                    log::warn(&format!(
+                        "shard {id} joined the mesh as peer {}",
+                        senders.peer_id()
+                    ));
+                    std::process::abort();
+                }
                 net::run(shard, fds, senders).await;
             })
             .map_err(|e| std::io::Error::other(format!("cannot start shard {id}: {e}")))?;
         handles.push(handle);
     }
-    log::notice("Ready to accept connections tcp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while node.ready.load(Ordering::Acquire) < shards && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    if node.ready.load(Ordering::Acquire) == shards {
+        log::notice("Ready to accept connections tcp");
+    } else {
+        log::warn("Not every shard started within 10 seconds");
+    }
     // Signals: a watcher thread turns SIGTERM/SIGINT into a shutdown of every shard.
     {
         let node = node.clone();

@@ -109,6 +109,8 @@ pub async fn run(
                 .user_data(user_data(KIND_ACCEPT, i, 0)),
         );
     }
+    let _ = io.ring.enter();
+    shard.borrow().node.ready.fetch_add(1, Ordering::AcqRel);
     let notify = shard.borrow().notify.clone();
     let mut sleeping_read: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
     let mut idle_rounds = 0u32;
@@ -151,19 +153,38 @@ pub async fn run(
                     let _ = file.read_at(0, 8).await;
                 })
             });
-            let woke_by_ring = future::or(
+            // Like Redis's serverCron, an idle shard still looks at its ring `hz` times a
+            // second: a wake-up the eventfd did not deliver costs at most that long.
+            let hz = shard.borrow().config.hz.clamp(1, 500);
+            let wake = future::or(
                 async {
                     read.await;
-                    true
+                    Wake::Ring
                 },
-                async {
-                    notify.notified().await;
-                    false
-                },
+                future::or(
+                    async {
+                        notify.notified().await;
+                        Wake::Task
+                    },
+                    async {
+                        glommio::timer::sleep(std::time::Duration::from_millis(1000 / hz)).await;
+                        Wake::Timer
+                    },
+                ),
             )
             .await;
-            if woke_by_ring {
-                sleeping_read = None;
+            match wake {
+                Wake::Ring => sleeping_read = None,
+                Wake::Task => {}
+                Wake::Timer => {
+                    let _ = io.ring.enter();
+                    let mut sh = shard.borrow_mut();
+                    if turn(&mut sh, &mut io, &listeners) {
+                        // Work was waiting that no wake-up announced: count it, for INFO.
+                        sh.stats.missed_wakeups += 1;
+                    }
+                    flush_outbox(&mut sh, &senders);
+                }
             }
         }
         io.ring.set_eventfd_enabled(false);
@@ -171,6 +192,16 @@ pub async fn run(
     }
     drop(sleeping_read);
     drop(efile);
+}
+
+/// What ended a shard's sleep.
+enum Wake {
+    /// The ring signalled its eventfd.
+    Ring,
+    /// Another task of the shard has work for the loop.
+    Task,
+    /// The periodic look at the ring.
+    Timer,
 }
 
 /// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.

@@ -43,6 +43,8 @@ pub struct Node {
     pub ring_mode: std::sync::OnceLock<String>,
     /// Each shard's ring eventfd: writing to it wakes the shard from any thread.
     pub wake_fds: Vec<std::sync::atomic::AtomicI32>,
+    /// Shards whose network loop is accepting.
+    pub ready: AtomicUsize,
 }
 
 /// Work that waits for locks: run when granted.
@@ -84,6 +86,8 @@ pub struct Stats {
     pub net_in: u64,
     /// Bytes sent.
     pub net_out: u64,
+    /// Times the periodic look at an idle ring found work no wake-up had announced.
+    pub missed_wakeups: u64,
 }
 
 /// One shard's state.
