@@ -28,7 +28,9 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use glommio::channels::channel_mesh::MeshBuilder;
+use glommio::channels::shared_channel::{
+    self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender,
+};
 use glommio::{LocalExecutorBuilder, Placement};
 use tessera_core::config::Config;
 
@@ -100,6 +102,47 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
     Ok((per_shard, port))
 }
 
+/// This shard's ends of the channels to every peer, by peer index.
+pub type Peers = Vec<Option<ConnectedSender<Batch>>>;
+
+/// Connects this shard's ends of its channels. Every connection waits for the other end's
+/// shard, so all of them are made at once; a ticker keeps the reactor looking meanwhile, so a
+/// peer's connection is noticed even if no wake-up announces it.
+async fn connect_peers(
+    outs: Vec<Option<SharedSender<Batch>>>,
+    ins: Vec<Option<SharedReceiver<Batch>>>,
+) -> (Peers, Vec<Option<ConnectedReceiver<Batch>>>) {
+    let ticker = glommio::spawn_local(async {
+        loop {
+            glommio::timer::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    });
+    let outs: Vec<_> = outs
+        .into_iter()
+        .map(|o| o.map(|tx| glommio::spawn_local(tx.connect())))
+        .collect();
+    let ins: Vec<_> = ins
+        .into_iter()
+        .map(|i| i.map(|rx| glommio::spawn_local(rx.connect())))
+        .collect();
+    let mut senders = Vec::new();
+    for o in outs {
+        senders.push(match o {
+            Some(task) => Some(task.await),
+            None => None,
+        });
+    }
+    let mut receivers = Vec::new();
+    for i in ins {
+        receivers.push(match i {
+            Some(task) => Some(task.await),
+            None => None,
+        });
+    }
+    drop(ticker);
+    (senders, receivers)
+}
+
 /// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped.
 pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::Result<()> {
     let cpus = allowed_cpus();
@@ -131,13 +174,27 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
         node.cpus,
         std::process::id()
     ));
-    let mesh: MeshBuilder<Batch, glommio::channels::channel_mesh::Full> =
-        MeshBuilder::full(shards, 4096);
+    // One bounded channel for each ordered pair of shards, made here and handed out before the
+    // executors start (glommio's own mesh handshake could hang start-up).
+    let mut outs: Vec<Vec<Option<SharedSender<Batch>>>> = (0..shards)
+        .map(|_| (0..shards).map(|_| None).collect())
+        .collect();
+    let mut ins: Vec<Vec<Option<SharedReceiver<Batch>>>> = (0..shards)
+        .map(|_| (0..shards).map(|_| None).collect())
+        .collect();
+    for from in 0..shards {
+        for to in 0..shards {
+            if from != to {
+                let (tx, rx) = shared_channel::new_bounded(4096);
+                outs[from][to] = Some(tx);
+                ins[to][from] = Some(rx);
+            }
+        }
+    }
     let mut handles = Vec::new();
-    for (id, fds) in listen.into_iter().enumerate() {
+    for (id, ((fds, outs), ins)) in listen.into_iter().zip(outs).zip(ins).enumerate() {
         let node = node.clone();
         let config = config.clone();
-        let mesh = mesh.clone();
         let cpu = node.cpus[id];
         let builder = LocalExecutorBuilder::new(Placement::Fixed(cpu))
             .name(&format!("shard-{id}"))
@@ -145,27 +202,13 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
             .preempt_timer(std::time::Duration::from_millis(10));
         let handle = builder
             .spawn(move || async move {
-                // glommio's mesh handshake can miss a cross-thread wake-up while the executor
-                // sleeps; a ticker keeps the reactor looking until every peer has joined.
-                let ticker = glommio::spawn_local(async {
-                    loop {
-                        glommio::timer::sleep(std::time::Duration::from_millis(5)).await;
-                    }
-                });
-                let joined = mesh.join().await;
-                drop(ticker);
-                let (senders, receivers) = match joined {
-                    Ok(pair) => pair,
-                    Err(_) => {
-                        log::warn("cannot join the shard mesh");
-                        return;
-                    }
-                };
+                let (senders, receivers) = connect_peers(outs, ins).await;
+                log::verbose(&format!("shard {id}: connected to its peers"));
                 let senders = Rc::new(senders);
                 let shard = Rc::new(RefCell::new(Shard::new(id, node, config)));
                 shard::install(shard.clone());
-                let mut receivers = receivers;
-                for (peer, rx) in receivers.streams() {
+                for (peer, rx) in receivers.into_iter().enumerate() {
+                    let Some(rx) = rx else { continue };
                     let senders = senders.clone();
                     glommio::spawn_local(async move {
                         while let Some(batch) = rx.recv().await {
@@ -178,13 +221,6 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
                     .detach();
                 }
                 glommio::spawn_local(timers::run()).detach();
-                if senders.peer_id() != id {
-                    log::warn(&format!(
-                        "shard {id} joined the mesh as peer {}",
-                        senders.peer_id()
-                    ));
-                    std::process::abort();
-                }
                 net::run(shard, fds, senders).await;
             })
             .map_err(|e| std::io::Error::other(format!("cannot start shard {id}: {e}")))?;

@@ -11,14 +11,12 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
 use futures_lite::future;
-use glommio::channels::channel_mesh::Senders;
 use glommio::io::BufferedFile;
 use io_uring::{cqueue, opcode, types};
 use tessera_core::protocol::{self, Args, Parsed, Reply};
 
 use crate::conn::Conn;
 use crate::dispatch::{dispatch, Flow};
-use crate::mesh::Batch;
 use crate::ring::{BufRing, Ring};
 use crate::shard::{now_ms, Shard};
 
@@ -55,7 +53,7 @@ struct Io {
 pub async fn run(
     shard: Rc<std::cell::RefCell<Shard>>,
     listeners: Vec<RawFd>,
-    senders: Rc<Senders<Batch>>,
+    senders: Rc<crate::Peers>,
 ) {
     let ring = match Ring::new(2048) {
         Ok(r) => r,
@@ -110,6 +108,7 @@ pub async fn run(
         );
     }
     let _ = io.ring.enter();
+    crate::log::verbose(&format!("shard {}: accepting", shard.borrow().id));
     shard.borrow().node.ready.fetch_add(1, Ordering::AcqRel);
     let notify = shard.borrow().notify.clone();
     let mut sleeping_read: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
@@ -205,7 +204,7 @@ enum Wake {
 }
 
 /// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.
-pub fn flush_outbox(sh: &mut Shard, senders: &Senders<Batch>) {
+pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
     for peer in 0..sh.outbox.len() {
         if peer == sh.id {
             continue;
@@ -215,7 +214,10 @@ pub fn flush_outbox(sh: &mut Shard, senders: &Senders<Batch>) {
             sh.stalled[peer].push_back(batch);
         }
         while let Some(batch) = sh.stalled[peer].pop_front() {
-            if let Err(err) = senders.try_send_to(peer, batch) {
+            let Some(sender) = senders.get(peer).and_then(|s| s.as_ref()) else {
+                break;
+            };
+            if let Err(err) = sender.try_send(batch) {
                 let glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(batch)) = err
                 else {
                     // The peer is gone: the node is shutting down.
