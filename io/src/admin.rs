@@ -8,7 +8,7 @@ use tessera_core::errors;
 use tessera_core::protocol::{args::encode_command, scan, Args, Protocol, Reply};
 
 use crate::conn::ReplyMode;
-use crate::dispatch::{reply_now, single_owner, Flow};
+use crate::dispatch::{park_for, reply_now, single_owner, Flow};
 use crate::local::oneshot;
 use crate::mesh::{Call, Msg};
 use crate::shard::{current, now_ms, Shard};
@@ -377,14 +377,9 @@ fn exec(sh: &mut Shard, idx: usize) -> Flow {
     let mut fps = crate::locks::Footprint::default();
     let mut parsed = Vec::new();
     for bytes in &cmds {
-        let mut spans = Vec::new();
-        let mut scratch = Vec::new();
-        let limits = tessera_core::protocol::ReaderLimits::internal();
-        if tessera_core::protocol::parse_request(bytes, &mut spans, &mut scratch, &limits).is_err()
-        {
-            local = false;
-        }
-        parsed.push(spans);
+        let spans = crate::shard::parse_internal(bytes);
+        local &= spans.is_some();
+        parsed.push(spans.unwrap_or_default());
     }
     if local {
         for (bytes, spans) in cmds.iter().zip(&parsed) {
@@ -852,42 +847,6 @@ async fn gather(kind: ReportKind) -> Vec<String> {
         out.push(body);
     }
     out
-}
-
-/// Runs `work` in a task for connection `idx`, parked meanwhile; the bytes it returns are the
-/// reply.
-fn park_for<F>(sh: &mut Shard, idx: usize, work: F)
-where
-    F: std::future::Future<Output = Vec<u8>> + 'static,
-{
-    let Some(conn) = sh.conns[idx].as_mut() else {
-        return;
-    };
-    conn.parked = true;
-    let seq = conn.reserve_slot();
-    let generation = conn.generation;
-    let token = sh.conn_token(idx, seq);
-    glommio::spawn_local(async move {
-        // glommio may run a new task at once; let the spawner release the shard first.
-        glommio::executor().yield_now().await;
-        let bytes = work.await;
-        let shard = current();
-        let mut sh = shard.borrow_mut();
-        sh.deliver(token, bytes);
-        if let Some(conn) = sh.conns[idx]
-            .as_mut()
-            .filter(|c| c.generation == generation)
-        {
-            conn.parked = false;
-            if conn.closing {
-                sh.to_close.push(idx as u32);
-            } else {
-                sh.resume.push(idx as u32);
-            }
-        }
-        sh.notify.notify();
-    })
-    .detach();
 }
 
 fn gather_clients(sh: &mut Shard, idx: usize, ids: Option<Vec<u64>>) {

@@ -275,3 +275,50 @@ pub fn unwatch_everywhere(sh: &mut Shard, id: u64, shards: u128) {
         }
     }
 }
+
+/// Runs `work` in a task for connection `idx`, parked meanwhile: the connection's later commands
+/// wait, so they see what `work` did. The bytes it returns are the reply, in order.
+pub fn park_for<F>(sh: &mut Shard, idx: usize, work: F)
+where
+    F: std::future::Future<Output = Vec<u8>> + 'static,
+{
+    park_until(sh, idx, async move { (work.await, None) });
+}
+
+/// As [`park_for`]; `work` also names the database the connection has selected afterwards.
+pub fn park_until<F>(sh: &mut Shard, idx: usize, work: F)
+where
+    F: std::future::Future<Output = (Vec<u8>, Option<usize>)> + 'static,
+{
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return;
+    };
+    conn.parked = true;
+    let seq = conn.reserve_slot();
+    let generation = conn.generation;
+    let token = sh.conn_token(idx, seq);
+    glommio::spawn_local(async move {
+        // glommio may run a new task at once; let the spawner release the shard first.
+        glommio::executor().yield_now().await;
+        let (bytes, db) = work.await;
+        let shard = crate::shard::current();
+        let mut sh = shard.borrow_mut();
+        sh.deliver(token, bytes);
+        if let Some(conn) = sh.conns[idx]
+            .as_mut()
+            .filter(|c| c.generation == generation)
+        {
+            conn.parked = false;
+            if let Some(db) = db {
+                conn.db = db;
+            }
+            if conn.closing {
+                sh.to_close.push(idx as u32);
+            } else {
+                sh.resume.push(idx as u32);
+            }
+        }
+        sh.notify.notify();
+    })
+    .detach();
+}

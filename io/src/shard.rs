@@ -156,6 +156,19 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The argument spans of a RESP command one shard sent another (always multibulk, never empty).
+pub fn parse_internal(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut spans = Vec::new();
+    let mut scratch = Vec::new();
+    match protocol::parse_request(bytes, &mut spans, &mut scratch, &ReaderLimits::internal()) {
+        Ok(Parsed::Command {
+            source: protocol::ArgSource::Input,
+            ..
+        }) if !spans.is_empty() => Some(spans),
+        _ => None,
+    }
+}
+
 /// Fingerprint of a key for the lock table.
 pub fn fingerprint(db: usize, key: &[u8]) -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -335,25 +348,10 @@ impl Shard {
 
     /// Runs a RESP-encoded command (from a peer or a transaction) and returns its reply.
     pub fn execute_resp(&mut self, db: usize, proto: Protocol, bytes: &[u8]) -> Vec<u8> {
-        let mut spans = Vec::new();
-        let mut scratch = Vec::new();
         let mut out = Vec::new();
-        let limits = ReaderLimits::internal();
-        match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
-            Ok(Parsed::Command { source, .. }) => {
-                let base = if source == protocol::ArgSource::Input {
-                    bytes
-                } else {
-                    &scratch[..]
-                };
-                let args = Args::new(base, &spans);
-                if args.is_empty() {
-                    Reply::new(&mut out, proto).error("ERR empty command");
-                } else {
-                    self.execute(db, proto, &args, &mut out);
-                }
-            }
-            _ => Reply::new(&mut out, proto).error("ERR malformed internal command"),
+        match parse_internal(bytes) {
+            Some(spans) => self.execute(db, proto, &Args::new(bytes, &spans), &mut out),
+            None => Reply::new(&mut out, proto).error("ERR malformed internal command"),
         }
         out
     }
@@ -511,20 +509,10 @@ impl Shard {
 
     /// What a RESP-encoded command locks here.
     pub fn footprint_resp(&self, db: usize, bytes: &[u8]) -> Option<Footprint> {
-        let mut spans = Vec::new();
-        let mut scratch = Vec::new();
-        let limits = ReaderLimits::internal();
-        match protocol::parse_request(bytes, &mut spans, &mut scratch, &limits) {
-            Ok(Parsed::Command {
-                source: protocol::ArgSource::Input,
-                ..
-            }) if !spans.is_empty() => {
-                let args = Args::new(bytes, &spans);
-                let cmd = commands::lookup(args.get(0))?;
-                Some(footprint_of(cmd, &args, db, None))
-            }
-            _ => None,
-        }
+        let spans = parse_internal(bytes)?;
+        let args = Args::new(bytes, &spans);
+        let cmd = commands::lookup(args.get(0))?;
+        Some(footprint_of(cmd, &args, db, None))
     }
 
     /// Releases a transaction's locks and runs what was waiting for them.

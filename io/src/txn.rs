@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use tessera_core::commands::{self, flags, Command, NodeCmd, Run, Span};
 use tessera_core::keyspace::table::CURSOR_BITS;
 use tessera_core::protocol::args::encode_command;
-use tessera_core::protocol::{self, scan, ArgSource, Args, Parsed, Protocol, ReaderLimits, Reply};
+use tessera_core::protocol::{scan, Args, Protocol, Reply};
 
 use crate::local::{oneshot, Oneshot};
 use crate::locks::{Footprint, TxId};
@@ -66,16 +66,8 @@ struct Parts {
 
 impl Parts {
     fn parse(bytes: Vec<u8>) -> Option<Parts> {
-        let mut spans = Vec::new();
-        let mut scratch = Vec::new();
-        let limits = ReaderLimits::internal();
-        match protocol::parse_request(&bytes, &mut spans, &mut scratch, &limits) {
-            Ok(Parsed::Command {
-                source: ArgSource::Input,
-                ..
-            }) if !spans.is_empty() => Some(Parts { bytes, spans }),
-            _ => None,
-        }
+        let spans = crate::shard::parse_internal(&bytes)?;
+        Some(Parts { bytes, spans })
     }
 
     fn args(&self) -> Args<'_> {
@@ -92,36 +84,11 @@ fn encode(parts: &[&[u8]]) -> Vec<u8> {
 /// Parks connection `idx` and runs `job` in a task; its reply lands in the connection's next
 /// slot and the connection resumes afterwards.
 pub fn start(sh: &mut Shard, idx: usize, job: Job) {
-    let Some(conn) = sh.conns[idx].as_mut() else {
-        return;
-    };
-    conn.parked = true;
-    let seq = conn.reserve_slot();
-    let generation = conn.generation;
-    let token = sh.conn_token(idx, seq);
-    glommio::spawn_local(async move {
-        // glommio may run a new task at once; let the spawner release the shard first.
-        glommio::executor().yield_now().await;
+    crate::dispatch::park_until(sh, idx, async move {
         let (bytes, db) = run(job).await;
-        let shard = current();
-        let mut sh = shard.borrow_mut();
-        sh.deliver(token, bytes);
-        if let Some(conn) = sh.conns[idx]
-            .as_mut()
-            .filter(|c| c.generation == generation)
-        {
-            conn.parked = false;
-            // SELECT inside EXEC stays selected afterwards.
-            conn.db = db;
-            if conn.closing {
-                sh.to_close.push(idx as u32);
-            } else {
-                sh.resume.push(idx as u32);
-            }
-        }
-        sh.notify.notify();
-    })
-    .detach();
+        // SELECT inside EXEC stays selected afterwards.
+        (bytes, Some(db))
+    });
 }
 
 /// What `job` locks on each shard.

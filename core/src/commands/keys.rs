@@ -84,20 +84,6 @@ fn parse_i32(bytes: &[u8]) -> Result<i64, &'static str> {
     Ok(n)
 }
 
-/// Looks `key` up for reading, as Redis's `lookupKeyRead`: an expired key is removed and reads
-/// as absent, and the lookup counts as a keyspace hit or miss (INFO's `keyspace_hits`).
-fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
-    let now = ctx.now_ms;
-    let ks = &mut *ctx.ks;
-    let found = ks.dbs[ctx.db].get(key, now);
-    if found.is_some() {
-        ks.hits += 1;
-    } else {
-        ks.misses += 1;
-    }
-    found
-}
-
 /// A database index given by a client, checked against the configured number of databases.
 fn db_index(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<usize, &'static str> {
     let n = parse_i32(bytes)?;
@@ -124,13 +110,15 @@ fn del(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 /// EXISTS and TOUCH: how many of the given keys exist, a key named twice counting twice.
 fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let n = (1..args.len())
-        .filter(|&i| lookup_read(ctx, args.get(i)).is_some())
+        .filter(|&i| ctx.lookup_read(args.get(i)).is_some())
         .count();
     reply.int(n as i64);
 }
 
 fn type_(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    let name = lookup_read(ctx, args.get(1)).map_or("none", |e| e.value.type_name());
+    let name = ctx
+        .lookup_read(args.get(1))
+        .map_or("none", |e| e.value.type_name());
     reply.simple(name);
 }
 
@@ -218,7 +206,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Err(e) => return reply.error(e),
     };
     let now = ctx.now_ms;
-    let Some(source) = lookup_read(ctx, src) else {
+    let Some(source) = ctx.lookup_read(src) else {
         return reply.int(0);
     };
     let entry = Entry {
@@ -392,7 +380,7 @@ fn ttl_generic(
     absolute: bool,
 ) {
     let now = ctx.now_ms;
-    let Some(entry) = lookup_read(ctx, args.get(1)) else {
+    let Some(entry) = ctx.lookup_read(args.get(1)) else {
         return reply.int(-2);
     };
     if entry.expire_at == 0 {
@@ -680,7 +668,7 @@ fn refcount(config: &Config, value: &crate::keyspace::Value) -> i64 {
 // ---------------------------------------------------------------------------------------------
 
 fn dump(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    match lookup_read(ctx, args.get(1)) {
+    match ctx.lookup_read(args.get(1)) {
         Some(e) => reply.bulk(&dump_value(&e.value)),
         None => reply.null(),
     }

@@ -286,6 +286,20 @@ impl Ctx<'_> {
     pub fn db(&mut self) -> &mut Db {
         &mut self.ks.dbs[self.db]
     }
+
+    /// Looks `key` up for reading, as Redis's `lookupKeyRead`: an expired key is removed and
+    /// reads as absent, and the lookup counts as a keyspace hit or miss (INFO's `keyspace_hits`).
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&crate::keyspace::Entry> {
+        let now = self.now_ms;
+        let ks = &mut *self.ks;
+        let found = ks.dbs[self.db].get(key, now);
+        if found.is_some() {
+            ks.hits += 1;
+        } else {
+            ks.misses += 1;
+        }
+        found
+    }
 }
 
 /// Every command, in one list.

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::flags::*;
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::errors;
-use crate::keyspace::{Entry, Value};
+use crate::keyspace::Value;
 use crate::protocol::args::{parse_float, parse_int};
 use crate::protocol::reply::format_double_human;
 use crate::protocol::{Args, Reply};
@@ -46,20 +46,6 @@ pub static COMMANDS: &[Command] = &[
 // Shared helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Looks `key` up for reading, as Redis's `lookupKeyRead`: an expired key is removed and reads
-/// as absent, and the lookup counts as a keyspace hit or miss (INFO's `keyspace_hits`).
-fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c Entry> {
-    let now = ctx.now_ms;
-    let ks = &mut *ctx.ks;
-    let found = ks.dbs[ctx.db].get(key, now);
-    if found.is_some() {
-        ks.hits += 1;
-    } else {
-        ks.misses += 1;
-    }
-    found
-}
-
 /// What a read of a string key found.
 enum Found {
     /// No such key.
@@ -73,7 +59,7 @@ enum Found {
 /// Redis's `getGenericCommand`: replies the string at `key`, a null when absent, or WRONGTYPE.
 /// GET, GETSET, GETDEL and SET ... GET all start with it.
 fn reply_string(ctx: &mut Ctx<'_>, key: &[u8], reply: &mut Reply<'_>) -> Found {
-    let Some(e) = lookup_read(ctx, key) else {
+    let Some(e) = ctx.lookup_read(key) else {
         reply.null();
         return Found::Missing;
     };
@@ -365,7 +351,9 @@ fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     reply.array(args.len() - 1);
     for i in 1..args.len() {
         let mut buf = itoa::Buffer::new();
-        let bytes = lookup_read(ctx, args.get(i)).and_then(|e| e.value.as_bytes(&mut buf));
+        let bytes = ctx
+            .lookup_read(args.get(i))
+            .and_then(|e| e.value.as_bytes(&mut buf));
         reply.bulk_or_null(bytes);
     }
 }
@@ -433,7 +421,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let now = ctx.now_ms;
     // Redis looks the key up before it reads the expiry: a missing key answers null whatever
     // the expiry says.
-    let had_ttl = match lookup_read(ctx, key) {
+    let had_ttl = match ctx.lookup_read(key) {
         None => return reply.null(),
         Some(e) if !e.value.is_string() => return reply.error(errors::WRONGTYPE),
         Some(e) => e.expire_at != 0,
@@ -510,7 +498,7 @@ fn append(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 
 /// STRLEN key
 fn strlen(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    let Some(e) = lookup_read(ctx, args.get(1)) else {
+    let Some(e) = ctx.lookup_read(args.get(1)) else {
         return reply.int(0);
     };
     let mut buf = itoa::Buffer::new();
@@ -527,7 +515,7 @@ fn getrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         (Ok(s), Ok(e)) => (s, e),
         (Err(e), _) | (_, Err(e)) => return reply.error(e),
     };
-    let Some(e) = lookup_read(ctx, args.get(1)) else {
+    let Some(e) = ctx.lookup_read(args.get(1)) else {
         return reply.bulk(b"");
     };
     let mut buf = itoa::Buffer::new();
@@ -783,8 +771,8 @@ struct LcsMatch {
 /// when that exceeds `proto-max-bulk-len`.
 fn lcs(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let (ka, kb) = (args.get(1), args.get(2));
-    let a_is_string = lookup_read(ctx, ka).map(|e| e.value.is_string());
-    let b_is_string = lookup_read(ctx, kb).map(|e| e.value.is_string());
+    let a_is_string = ctx.lookup_read(ka).map(|e| e.value.is_string());
+    let b_is_string = ctx.lookup_read(kb).map(|e| e.value.is_string());
     if a_is_string == Some(false) || b_is_string == Some(false) {
         return reply.error(errors::LCS_WRONGTYPE);
     }
