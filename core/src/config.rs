@@ -67,57 +67,220 @@ impl Default for Config {
     }
 }
 
-/// Directives Tessera accepts and reports but that do not change its behaviour (yet): tools
-/// such as redis-benchmark read some of them.
+/// Every other directive Redis 7.0 knows, with Redis's default: accepted and reported, so that
+/// a redis.conf and the tools that read CONFIG work unchanged, but not acted on (yet). The list
+/// is Redis 7.0.15's own `CONFIG GET *`, less the directives above.
+#[rustfmt::skip]
 const INERT: &[(&str, &str)] = &[
-    ("save", "3600 1 300 100 60 10000"),
-    ("appendonly", "no"),
+    ("acl-pubsub-default", "resetchannels"),
+    ("aclfile", ""),
+    ("acllog-max-len", "128"),
+    ("active-defrag-cycle-max", "25"),
+    ("active-defrag-cycle-min", "1"),
+    ("active-defrag-ignore-bytes", "104857600"),
+    ("active-defrag-max-scan-fields", "1000"),
+    ("active-defrag-threshold-lower", "10"),
+    ("active-defrag-threshold-upper", "100"),
+    ("active-expire-effort", "1"),
+    ("activedefrag", "no"),
+    ("activerehashing", "yes"),
+    ("always-show-logo", "no"),
+    ("aof-disable-auto-gc", "no"),
+    ("aof-load-truncated", "yes"),
+    ("aof-rewrite-incremental-fsync", "yes"),
+    ("aof-timestamp-enabled", "no"),
+    ("aof-use-rdb-preamble", "yes"),
+    ("aof_rewrite_cpulist", ""),
+    ("appenddirname", "appendonlydir"),
+    ("appendfilename", "appendonly.aof"),
     ("appendfsync", "everysec"),
-    ("dbfilename", "dump.rdb"),
-    ("daemonize", "no"),
-    ("protected-mode", "yes"),
-    ("tcp-backlog", "511"),
-    ("tcp-keepalive", "300"),
-    ("maxmemory", "0"),
-    ("maxmemory-policy", "noeviction"),
-    ("maxmemory-samples", "5"),
-    ("supervised", "no"),
-    ("pidfile", ""),
+    ("appendonly", "no"),
+    ("auto-aof-rewrite-min-size", "67108864"),
+    ("auto-aof-rewrite-percentage", "100"),
+    ("bgsave_cpulist", ""),
+    ("bind-source-addr", ""),
+    ("bio_cpulist", ""),
+    ("busy-reply-threshold", "5000"),
+    ("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("cluster-allow-pubsubshard-when-down", "yes"),
+    ("cluster-allow-reads-when-down", "no"),
+    ("cluster-allow-replica-migration", "yes"),
+    ("cluster-announce-bus-port", "0"),
+    ("cluster-announce-hostname", ""),
+    ("cluster-announce-ip", ""),
+    ("cluster-announce-port", "0"),
+    ("cluster-announce-tls-port", "0"),
+    ("cluster-config-file", "nodes.conf"),
     ("cluster-enabled", "no"),
-    ("slowlog-log-slower-than", "10000"),
-    ("slowlog-max-len", "128"),
+    ("cluster-link-sendbuf-limit", "0"),
+    ("cluster-migration-barrier", "1"),
+    ("cluster-node-timeout", "15000"),
+    ("cluster-port", "0"),
+    ("cluster-preferred-endpoint-type", "ip"),
+    ("cluster-replica-no-failover", "no"),
+    ("cluster-replica-validity-factor", "10"),
+    ("cluster-require-full-coverage", "yes"),
+    ("cluster-slave-no-failover", "no"),
+    ("cluster-slave-validity-factor", "10"),
+    ("crash-log-enabled", "yes"),
+    ("crash-memcheck-enabled", "yes"),
+    ("daemonize", "no"),
+    ("dbfilename", "dump.rdb"),
+    ("disable-thp", "yes"),
+    ("dynamic-hz", "yes"),
+    ("enable-module-command", "no"),
+    ("enable-protected-configs", "no"),
+    ("hash-max-listpack-entries", "512"),
+    ("hash-max-listpack-value", "64"),
+    ("hash-max-ziplist-entries", "512"),
+    ("hash-max-ziplist-value", "64"),
+    ("hll-sparse-max-bytes", "3000"),
+    ("ignore-warnings", ""),
+    ("io-threads", "1"),
+    ("io-threads-do-reads", "no"),
+    ("jemalloc-bg-thread", "yes"),
     ("latency-monitor-threshold", "0"),
-    ("notify-keyspace-events", ""),
+    ("latency-tracking", "yes"),
+    ("latency-tracking-info-percentiles", "50 99 99.9"),
+    ("lazyfree-lazy-eviction", "no"),
+    ("lazyfree-lazy-expire", "no"),
+    ("lazyfree-lazy-server-del", "no"),
     ("lazyfree-lazy-user-del", "no"),
     ("lazyfree-lazy-user-flush", "no"),
-    ("io-threads", "1"),
-    ("activerehashing", "yes"),
-    ("stop-writes-on-bgsave-error", "yes"),
-    ("rdbcompression", "yes"),
+    ("lfu-decay-time", "1"),
+    ("lfu-log-factor", "10"),
+    ("list-compress-depth", "0"),
+    ("list-max-listpack-size", "-2"),
+    ("list-max-ziplist-size", "-2"),
+    ("lua-time-limit", "5000"),
+    ("masterauth", ""),
+    ("masteruser", ""),
+    ("maxmemory", "0"),
+    ("maxmemory-clients", "0"),
+    ("maxmemory-eviction-tenacity", "10"),
+    ("maxmemory-policy", "noeviction"),
+    ("maxmemory-samples", "5"),
+    ("min-replicas-max-lag", "10"),
+    ("min-replicas-to-write", "0"),
+    ("min-slaves-max-lag", "10"),
+    ("min-slaves-to-write", "0"),
+    ("no-appendfsync-on-rewrite", "no"),
+    ("notify-keyspace-events", ""),
+    ("oom-score-adj", "no"),
+    ("oom-score-adj-values", "0 200 800"),
+    ("pidfile", ""),
+    ("proc-title-template", "{title} {listen-addr} {server-mode}"),
+    ("propagation-error-behavior", "ignore"),
+    ("protected-mode", "yes"),
+    ("rdb-del-sync-files", "no"),
+    ("rdb-save-incremental-fsync", "yes"),
     ("rdbchecksum", "yes"),
+    ("rdbcompression", "yes"),
+    ("repl-backlog-size", "1048576"),
+    ("repl-backlog-ttl", "3600"),
+    ("repl-disable-tcp-nodelay", "no"),
+    ("repl-diskless-load", "disabled"),
     ("repl-diskless-sync", "yes"),
+    ("repl-diskless-sync-delay", "5"),
+    ("repl-diskless-sync-max-replicas", "0"),
+    ("repl-ping-replica-period", "10"),
+    ("repl-ping-slave-period", "10"),
+    ("repl-timeout", "60"),
+    ("replica-announce-ip", ""),
+    ("replica-announce-port", "0"),
+    ("replica-announced", "yes"),
+    ("replica-ignore-disk-write-errors", "no"),
+    ("replica-ignore-maxmemory", "yes"),
+    ("replica-lazy-flush", "no"),
+    ("replica-priority", "100"),
     ("replica-read-only", "yes"),
-    ("always-show-logo", "no"),
+    ("replica-serve-stale-data", "yes"),
+    ("replicaof", ""),
+    ("sanitize-dump-payload", "no"),
+    ("save", "3600 1 300 100 60 10000"),
+    ("server_cpulist", ""),
+    ("set-max-intset-entries", "512"),
     ("set-proc-title", "yes"),
+    ("shutdown-on-sigint", "default"),
+    ("shutdown-on-sigterm", "default"),
+    ("shutdown-timeout", "10"),
+    ("slave-announce-ip", ""),
+    ("slave-announce-port", "0"),
+    ("slave-ignore-maxmemory", "yes"),
+    ("slave-lazy-flush", "no"),
+    ("slave-priority", "100"),
+    ("slave-read-only", "yes"),
+    ("slave-serve-stale-data", "yes"),
+    ("slaveof", ""),
+    ("slowlog-log-slower-than", "10000"),
+    ("slowlog-max-len", "128"),
+    ("socket-mark-id", "0"),
+    ("stop-writes-on-bgsave-error", "yes"),
+    ("stream-node-max-bytes", "4096"),
+    ("stream-node-max-entries", "100"),
+    ("supervised", "no"),
+    ("syslog-enabled", "no"),
+    ("syslog-facility", "local0"),
+    ("syslog-ident", "redis"),
+    ("tcp-backlog", "511"),
+    ("tcp-keepalive", "300"),
+    ("tls-auth-clients", "yes"),
+    ("tls-ca-cert-dir", ""),
+    ("tls-ca-cert-file", ""),
+    ("tls-cert-file", ""),
+    ("tls-ciphers", ""),
+    ("tls-ciphersuites", ""),
+    ("tls-client-cert-file", ""),
+    ("tls-client-key-file", ""),
+    ("tls-client-key-file-pass", ""),
+    ("tls-cluster", "no"),
+    ("tls-dh-params-file", ""),
+    ("tls-key-file", ""),
+    ("tls-key-file-pass", ""),
+    ("tls-port", "0"),
+    ("tls-prefer-server-ciphers", "no"),
+    ("tls-protocols", ""),
+    ("tls-replication", "no"),
+    ("tls-session-cache-size", "20480"),
+    ("tls-session-cache-timeout", "300"),
+    ("tls-session-caching", "yes"),
+    ("tracking-table-max-keys", "1000000"),
     ("unixsocket", ""),
     ("unixsocketperm", "0"),
-    ("hash-max-listpack-entries", "128"),
-    ("hash-max-listpack-value", "64"),
     ("zset-max-listpack-entries", "128"),
     ("zset-max-listpack-value", "64"),
-    ("set-max-intset-entries", "512"),
-    ("list-max-listpack-size", "-2"),
-    ("list-compress-depth", "0"),
-    ("lua-time-limit", "5000"),
-    ("busy-reply-threshold", "5000"),
-    (
-        "client-output-buffer-limit",
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-    ),
-    ("active-expire-effort", "1"),
-    ("lfu-log-factor", "10"),
-    ("lfu-decay-time", "1"),
+    ("zset-max-ziplist-entries", "128"),
+    ("zset-max-ziplist-value", "64"),
 ];
+
+/// Old names Redis 7.0 still accepts for its directives.
+const ALIASES: &[(&str, &str)] = &[
+    ("slaveof", "replicaof"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-priority", "replica-priority"),
+    ("slave-ignore-maxmemory", "replica-ignore-maxmemory"),
+    ("slave-lazy-flush", "replica-lazy-flush"),
+    ("slave-announce-ip", "replica-announce-ip"),
+    ("slave-announce-port", "replica-announce-port"),
+    ("repl-ping-slave-period", "repl-ping-replica-period"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+];
+
+/// The current name of a directive given by an old one.
+fn canonical(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    ALIASES
+        .iter()
+        .find(|(old, _)| *old == lower)
+        .map_or(lower, |(_, new)| new.to_string())
+}
 
 type Getter = fn(&Config) -> String;
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
@@ -329,10 +492,10 @@ impl Config {
 
     /// Sets a directive as the config file or command line does (immutable ones included).
     pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
-        if let Some(d) = Self::directive(name) {
+        let lower = canonical(name);
+        if let Some(d) = Self::directive(&lower) {
             return (d.set)(self, value);
         }
-        let lower = name.to_ascii_lowercase();
         if let Some(slot) = self.inert.iter_mut().find(|(k, _)| *k == lower) {
             slot.1 = value.to_string();
             return Ok(());
@@ -342,7 +505,8 @@ impl Config {
 
     /// Sets a directive as CONFIG SET does: immutable ones are refused with Redis's words.
     pub fn config_set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        if let Some(d) = Self::directive(name) {
+        let lower = canonical(name);
+        if let Some(d) = Self::directive(&lower) {
             if !d.mutable {
                 return Err(format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", d.name));
             }
@@ -353,7 +517,6 @@ impl Config {
                 )
             });
         }
-        let lower = name.to_ascii_lowercase();
         if let Some(slot) = self.inert.iter_mut().find(|(k, _)| *k == lower) {
             slot.1 = value.to_string();
             return Ok(());
@@ -368,7 +531,7 @@ impl Config {
         let mut out = Vec::new();
         // An exact name answers under the name as the client wrote it, as Redis does.
         if !pattern.contains(['*', '?', '[']) {
-            let lower = pattern.to_ascii_lowercase();
+            let lower = canonical(pattern);
             if let Some(d) = Self::directive(&lower) {
                 out.push((pattern.to_string(), (d.get)(self)));
             } else if let Some((_, v)) = self.inert.iter().find(|(k, _)| *k == lower) {
@@ -458,6 +621,18 @@ mod tests {
         assert_eq!(c.requirepass, "sec ret");
         let err = c.load_str("port 1\nnot-a-directive 3\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn every_redis_directive_and_old_name_is_accepted() {
+        let mut c = Config::default();
+        c.load_str("save 900 1\nslave-serve-stale-data yes\nhash-max-ziplist-entries 64\nappendfsync everysec\nnotify-keyspace-events KEA\n").unwrap();
+        assert_eq!(
+            c.config_get("hash-max-listpack-entries"),
+            vec![("hash-max-listpack-entries".to_string(), "64".to_string())]
+        );
+        // Redis 7.0.15 lists 192 directives; Tessera adds `threads`.
+        assert_eq!(c.config_get("*").len(), 193);
     }
 
     #[test]
