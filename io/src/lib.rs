@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod client_cmd;
 pub mod conn;
 pub mod dispatch;
 pub mod info;
@@ -15,8 +16,11 @@ pub mod local;
 pub mod locks;
 pub mod log;
 pub mod mesh;
+pub mod multi;
 pub mod net;
 pub mod ring;
+pub mod server_cmds;
+pub mod session;
 pub mod shard;
 pub mod timers;
 pub mod txn;

@@ -63,7 +63,7 @@ pub enum Msg {
         /// Where the count goes.
         token: u64,
         /// What to match.
-        filter: crate::admin::KillFilter,
+        filter: crate::client_cmd::KillFilter,
     },
     /// Describe this shard's clients and counters (CLIENT LIST, INFO).
     Report {

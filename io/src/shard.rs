@@ -414,7 +414,7 @@ impl Shard {
                     );
                 }
                 Msg::Kill { token, filter } => {
-                    let n = crate::admin::kill_local(self, &filter);
+                    let n = crate::client_cmd::kill_local(self, &filter);
                     self.send(
                         from,
                         Msg::Reply {

@@ -1,0 +1,176 @@
+//! MULTI/EXEC/WATCH: queued commands run at once, inline when all their keys are here, else
+//! as one transaction over the shards they touch; WATCH lives on each watched key's shard.
+
+use tessera_core::commands::{self, NodeCmd, Run};
+use tessera_core::errors;
+use tessera_core::protocol::{args::encode_command, Args, Protocol, Reply};
+
+use crate::dispatch::{park_for, reply_now, single_owner, Flow};
+use crate::local::oneshot;
+use crate::mesh::{Call, Msg};
+use crate::shard::Shard;
+use crate::txn::{self, Job};
+
+/// WATCH: each key's shard remembers the watcher. OK is sent once every shard has registered
+/// its keys, so a change made after the client hears OK is always seen by EXEC.
+pub(crate) fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
+    let Some(c) = sh.conns[idx].as_ref() else {
+        return Flow::Hold;
+    };
+    let (id, db) = (c.id, c.db);
+    let id_text = id.to_string();
+    let mut per_shard: Vec<Vec<&[u8]>> = vec![Vec::new(); sh.shards()];
+    for i in 1..args.len() {
+        per_shard[sh.owner(args.get(i))].push(args.get(i));
+    }
+    let mut mask = 0u128;
+    let mut waits = Vec::new();
+    for (s, keys) in per_shard.iter().enumerate() {
+        if keys.is_empty() {
+            continue;
+        }
+        mask |= 1u128 << s;
+        let mut sub: Vec<&[u8]> = vec![b"__watch", id_text.as_bytes()];
+        sub.extend(keys.iter().copied());
+        let mut bytes = Vec::new();
+        encode_command(sub.into_iter(), &mut bytes);
+        if s == sh.id {
+            let _ = sh.execute_resp(db, Protocol::Resp2, &bytes);
+        } else {
+            let (tx, rx) = oneshot();
+            let token = sh.register_task(tx);
+            let call = Call {
+                token,
+                db: db as u16,
+                proto: Protocol::Resp2,
+                tx: None,
+                args: bytes,
+            };
+            sh.send(s, Msg::Call(call));
+            waits.push(rx);
+        }
+    }
+    if let Some(c) = sh.conns[idx].as_mut() {
+        c.watch_shards |= mask;
+    }
+    if waits.is_empty() {
+        reply_now(sh, idx, |r| r.ok());
+        return Flow::Continue;
+    }
+    park_for(sh, idx, async move {
+        for w in waits {
+            w.await;
+        }
+        b"+OK\r\n".to_vec()
+    });
+    Flow::Hold
+}
+
+pub(crate) fn unwatch(sh: &mut Shard, idx: usize) {
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return;
+    };
+    let (id, shards) = (c.id, c.watch_shards);
+    c.watch_shards = 0;
+    if shards != 0 {
+        crate::dispatch::unwatch_everywhere(sh, id, shards);
+    }
+}
+
+pub(crate) fn exec(sh: &mut Shard, idx: usize) -> Flow {
+    let Some(c) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
+    let Some(queue) = c.multi.take() else {
+        reply_now(sh, idx, |r| r.error(errors::EXEC_WITHOUT_MULTI));
+        return Flow::Continue;
+    };
+    if c.multi_failed {
+        c.multi_failed = false;
+        unwatch(sh, idx);
+        reply_now(sh, idx, |r| r.error(errors::EXECABORT));
+        return Flow::Continue;
+    }
+    let (db, proto, id, watch_shards) = (c.db, c.proto, c.id, c.watch_shards);
+    let cmds: Vec<Vec<u8>> = queue.into_iter().map(|q| q.args).collect();
+    let me = sh.id;
+    // Inline when every key is here, no lock is in the way and no other shard watches for us.
+    let mut local = watch_shards & !(1u128 << me) == 0;
+    let mut fps = crate::locks::Footprint::default();
+    let mut parsed = Vec::new();
+    for bytes in &cmds {
+        let spans = crate::shard::parse_internal(bytes);
+        local &= spans.is_some();
+        parsed.push(spans.unwrap_or_default());
+    }
+    if local {
+        for (bytes, spans) in cmds.iter().zip(&parsed) {
+            let args = Args::new(bytes, spans);
+            let Some(cmd) = commands::lookup(args.get(0)) else {
+                continue;
+            };
+            match cmd.run {
+                Run::Node(NodeCmd::Select) => local = false,
+                Run::Node(NodeCmd::Ping | NodeCmd::Echo | NodeCmd::Time) => {}
+                Run::Node(_) => local = false,
+                Run::Shard(_) => {
+                    if single_owner(sh, cmd, &args) != Some(me)
+                        || matches!(
+                            cmd.span,
+                            tessera_core::commands::Span::AllSum
+                                | tessera_core::commands::Span::AllFirst
+                                | tessera_core::commands::Span::AllConcat
+                                | tessera_core::commands::Span::AllAny
+                                | tessera_core::commands::Span::Scan
+                        )
+                    {
+                        local = false;
+                    } else {
+                        fps.keys
+                            .extend(crate::shard::footprint_of(cmd, &args, db, None).keys);
+                    }
+                }
+            }
+        }
+    }
+    if local && !sh.locks.must_wait(&fps) {
+        let dirty = watch_shards != 0 && sh.ks.dbs.iter().any(|d| d.dirty_watchers.contains(&id));
+        unwatch(sh, idx);
+        let mut out = Vec::new();
+        if dirty {
+            Reply::new(&mut out, proto).null_array();
+        } else {
+            Reply::new(&mut out, proto).array(cmds.len());
+            for (bytes, spans) in cmds.iter().zip(&parsed) {
+                let args = Args::new(bytes, spans);
+                match commands::lookup(args.get(0)).map(|c| c.run) {
+                    Some(Run::Node(NodeCmd::Ping)) if args.len() > 1 => {
+                        Reply::new(&mut out, proto).bulk(args.get(1))
+                    }
+                    Some(Run::Node(NodeCmd::Ping)) => Reply::new(&mut out, proto).simple("PONG"),
+                    Some(Run::Node(NodeCmd::Echo)) => Reply::new(&mut out, proto).bulk(args.get(1)),
+                    Some(Run::Node(NodeCmd::Time)) => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default();
+                        let mut r = Reply::new(&mut out, proto);
+                        r.array(2);
+                        r.bulk_int(now.as_secs() as i64);
+                        r.bulk_int(now.subsec_micros() as i64);
+                    }
+                    _ => sh.execute(db, proto, &args, &mut out),
+                }
+            }
+        }
+        reply_now(sh, idx, |r| r.raw(&out));
+        return Flow::Continue;
+    }
+    let watcher = (watch_shards != 0).then_some((id, watch_shards));
+    let job = Job::exec(cmds, db, proto, watcher);
+    // The coordinator checks the watches under its locks; the watches end with EXEC.
+    txn::start(sh, idx, job);
+    if let Some(c) = sh.conns[idx].as_mut() {
+        c.watch_shards = 0;
+    }
+    Flow::Hold
+}
