@@ -11,6 +11,10 @@ use tessera_core::config::Config;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Counts what the process allocates, for INFO's `used_memory`.
+#[global_allocator]
+static ALLOCATOR: tessera_io::memory::Counting = tessera_io::memory::Counting;
+
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Release);
 }

@@ -1068,3 +1068,31 @@ fn debug_when_enabled() {
         "ERR wrong number of arguments for 'debug' command"
     );
 }
+
+#[test]
+fn used_memory_follows_the_data() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let used = |c: &mut redis::Connection| -> i64 {
+        let info: String = q(c, &["INFO", "memory"]);
+        info_field(&info, "used_memory").parse().unwrap()
+    };
+    let before = used(&mut c);
+    let value = "x".repeat(1000);
+    for i in 0..2000 {
+        assert_ok(&mut c, &["SET", &format!("mem:{i}"), &value]);
+    }
+    let full = used(&mut c);
+    assert!(
+        full - before >= 2000 * 1000,
+        "used_memory grew by {} only",
+        full - before
+    );
+    assert_ok(&mut c, &["FLUSHALL"]);
+    let after = used(&mut c);
+    assert!(
+        full - after >= 2000 * 1000,
+        "FLUSHALL freed {} only",
+        full - after
+    );
+}

@@ -100,9 +100,15 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
     }
     if want("memory") {
         let rss = rss_bytes();
+        let used = crate::memory::used_memory() as u64;
+        let ratio = if used > 0 {
+            rss as f64 / used as f64
+        } else {
+            0.0
+        };
         out.push_str(&format!(
-            "# Memory\r\nused_memory:{rss}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{rss}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n\r\n",
-            human(rss),
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n\r\n",
+            human(used),
             human(rss)
         ));
     }

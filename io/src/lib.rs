@@ -15,6 +15,7 @@ pub mod info;
 pub mod local;
 pub mod locks;
 pub mod log;
+pub mod memory;
 pub mod mesh;
 pub mod multi;
 pub mod net;
