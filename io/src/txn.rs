@@ -501,7 +501,10 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             let dumped = call(s_src, db, proto, encode(&[b"__dumpttl", src]), tx)
                 .get()
                 .await;
-            if scan::array_items(&dumped).is_none() && !scan::is_error(&dumped) {
+            // A missing source answers a null array: nothing to copy.
+            if !scan::is_error(&dumped)
+                && scan::array_items(&dumped).is_none_or(|items| items.len() != 2)
+            {
                 Reply::new(&mut out, proto).int(0);
                 return out;
             }

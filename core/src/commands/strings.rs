@@ -591,6 +591,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         bytes.resize(end, 0);
     }
     bytes[offset..end].copy_from_slice(value);
+    crate::keyspace::value::mark_raw(bytes);
     let len = bytes.len();
     ctx.ks.dirty += 1;
     reply.int(len as i64);

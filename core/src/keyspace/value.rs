@@ -1,7 +1,7 @@
 //! What a key holds, and how OBJECT ENCODING names it.
 
 /// A key's value. More types arrive with their own families.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Value {
     /// A string kept as bytes (Redis's `embstr` or `raw` encodings).
     Str(Vec<u8>),
@@ -11,6 +11,31 @@ pub enum Value {
 
 /// Longest string Redis stores as `embstr`.
 pub const EMBSTR_MAX: usize = 44;
+
+/// A copy keeps the encoding, as Redis's `dupStringObject` does: a `raw` string (one with spare
+/// room, see [`Value::encoding`]) stays `raw`.
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Int(n) => Value::Int(*n),
+            Value::Str(b) => {
+                let mut copy = b.clone();
+                if b.capacity() > b.len() {
+                    mark_raw(&mut copy);
+                }
+                Value::Str(copy)
+            }
+        }
+    }
+}
+
+/// Makes a string report the `raw` encoding, as Redis's strings do once changed in place
+/// (APPEND, SETRANGE): `raw` is a string with spare room.
+pub fn mark_raw(bytes: &mut Vec<u8>) {
+    if bytes.capacity() == bytes.len() {
+        bytes.reserve(1);
+    }
+}
 
 impl Value {
     /// A string value, encoded as Redis's `tryObjectEncoding` would: integers as `int`.
