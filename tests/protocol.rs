@@ -388,3 +388,16 @@ fn a_thousand_idle_connections() {
     }
     assert_eq!(q::<String>(&mut c, &["GET", "k"]), "v");
 }
+
+/// A long conversation, one command at a time, alternating shards: the shard's loop sleeps and
+/// wakes between every two commands, tens of thousands of times (a waker kept across sleeps
+/// once overflowed after about 32,000 of them and stopped the server).
+#[test]
+fn a_long_conversation_of_single_commands() {
+    let server = Server::start(&[]);
+    let mut c = server.raw_conn();
+    let keys = alternating_keys("talk", 2);
+    for i in 0..40_000 {
+        assert_eq!(c.cmd(&["GET", &keys[i % 2]]), Resp::Bulk(None), "command {i}");
+    }
+}

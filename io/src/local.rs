@@ -54,46 +54,67 @@ impl<T> Future for Oneshot<T> {
     }
 }
 
-/// Wakes one sleeping task (the network loop) when others have work for it.
+/// Tells the network loop that other tasks of the shard have work for it.
+///
+/// The loop sleeps awaiting one read of its ring's eventfd, which completes and is dropped on
+/// every wake-up (a glommio read polled again and again across sleeps keeps a waker per poll and
+/// overflows). So a notification while the loop sleeps writes that eventfd; while it is awake,
+/// a flag it checks each turn is enough, and no system call is made.
 #[derive(Clone, Default)]
-pub struct Notify(Rc<RefCell<(bool, Option<Waker>)>>);
+pub struct Notify(Rc<RefCell<NotifyState>>);
+
+#[derive(Default)]
+struct NotifyState {
+    pending: bool,
+    sleeping: bool,
+    fd: Option<std::os::fd::RawFd>,
+}
 
 impl Notify {
-    /// Marks work pending and wakes the waiter.
+    /// Marks work pending, waking the loop if it sleeps.
     pub fn notify(&self) {
-        let waker = {
+        let wake = {
             let mut s = self.0.borrow_mut();
-            s.0 = true;
-            s.1.take()
+            s.pending = true;
+            std::mem::take(&mut s.sleeping).then_some(s.fd).flatten()
         };
-        if let Some(w) = waker {
-            w.wake();
+        if let Some(fd) = wake {
+            write_eventfd(fd);
         }
     }
 
-    /// Completes once `notify` was called since the last completion.
-    pub fn notified(&self) -> Notified {
-        Notified(self.0.clone())
+    /// The periodic look at a sleeping loop (the safety net for a wake-up the ring did not
+    /// deliver): wakes it for one turn.
+    pub fn kick(&self) {
+        let wake = {
+            let mut s = self.0.borrow_mut();
+            std::mem::take(&mut s.sleeping).then_some(s.fd).flatten()
+        };
+        if let Some(fd) = wake {
+            write_eventfd(fd);
+        }
     }
 
-    /// Takes a pending notification without waiting.
+    /// Takes a pending notification.
     pub fn take(&self) -> bool {
-        std::mem::take(&mut self.0.borrow_mut().0)
+        std::mem::take(&mut self.0.borrow_mut().pending)
+    }
+
+    /// The loop is about to sleep on `fd`: notifications must write it from now on.
+    pub fn sleep_on(&self, fd: std::os::fd::RawFd) {
+        let mut s = self.0.borrow_mut();
+        s.fd = Some(fd);
+        s.sleeping = true;
+    }
+
+    /// The loop is awake again.
+    pub fn awake(&self) {
+        self.0.borrow_mut().sleeping = false;
     }
 }
 
-/// The future of [`Notify::notified`].
-pub struct Notified(Rc<RefCell<(bool, Option<Waker>)>>);
-
-impl Future for Notified {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut s = self.0.borrow_mut();
-        if std::mem::take(&mut s.0) {
-            Poll::Ready(())
-        } else {
-            s.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    }
+fn write_eventfd(fd: std::os::fd::RawFd) {
+    let one: u64 = 1;
+    // SAFETY: writing 8 bytes to the shard's own eventfd, open for the life of its loop.
+    unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
 }

@@ -10,7 +10,6 @@ use std::os::fd::{BorrowedFd, FromRawFd, RawFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
-use futures_lite::future;
 use glommio::io::BufferedFile;
 use io_uring::{cqueue, opcode, types};
 use tessera_core::protocol::{self, Args, Parsed, Reply};
@@ -111,7 +110,6 @@ pub async fn run(
     crate::log::verbose(&format!("shard {}: accepting", shard.borrow().id));
     shard.borrow().node.ready.fetch_add(1, Ordering::AcqRel);
     let notify = shard.borrow().notify.clone();
-    let mut sleeping_read: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
     let mut idle_rounds = 0u32;
     loop {
         let _ = io.ring.enter();
@@ -146,61 +144,18 @@ pub async fn run(
             did
         };
         if !worked && !notify.take() {
-            let read = sleeping_read.get_or_insert_with(|| {
-                let file = efile.clone();
-                Box::pin(async move {
-                    let _ = file.read_at(0, 8).await;
-                })
-            });
-            // Like Redis's serverCron, an idle shard still looks at its ring `hz` times a
-            // second: a wake-up the eventfd did not deliver costs at most that long.
-            let hz = shard.borrow().config.hz.clamp(1, 500);
-            let wake = future::or(
-                async {
-                    read.await;
-                    Wake::Ring
-                },
-                future::or(
-                    async {
-                        notify.notified().await;
-                        Wake::Task
-                    },
-                    async {
-                        glommio::timer::sleep(std::time::Duration::from_millis(1000 / hz)).await;
-                        Wake::Timer
-                    },
-                ),
-            )
-            .await;
-            match wake {
-                Wake::Ring => sleeping_read = None,
-                Wake::Task => {}
-                Wake::Timer => {
-                    let _ = io.ring.enter();
-                    let mut sh = shard.borrow_mut();
-                    if turn(&mut sh, &mut io, &listeners) {
-                        // Work was waiting that no wake-up announced: count it, for INFO.
-                        sh.stats.missed_wakeups += 1;
-                    }
-                    flush_outbox(&mut sh, &senders);
-                }
+            // One read, awaited to completion: the ring, a notification or the periodic kick
+            // (timers.rs) writes the eventfd.
+            notify.sleep_on(efd);
+            if !notify.take() {
+                let _ = efile.read_at(0, 8).await;
             }
+            notify.awake();
         }
         io.ring.set_eventfd_enabled(false);
         idle_rounds = 0;
     }
-    drop(sleeping_read);
     drop(efile);
-}
-
-/// What ended a shard's sleep.
-enum Wake {
-    /// The ring signalled its eventfd.
-    Ring,
-    /// Another task of the shard has work for the loop.
-    Task,
-    /// The periodic look at the ring.
-    Timer,
 }
 
 /// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.

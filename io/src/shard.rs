@@ -86,8 +86,6 @@ pub struct Stats {
     pub net_in: u64,
     /// Bytes sent.
     pub net_out: u64,
-    /// Times the periodic look at an idle ring found work no wake-up had announced.
-    pub missed_wakeups: u64,
 }
 
 /// One shard's state.

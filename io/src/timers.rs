@@ -24,6 +24,9 @@ pub async fn run() {
         if sh.node.shutdown.load(Ordering::Acquire) {
             return;
         }
+        // Like Redis's serverCron, an idle shard looks at its ring `hz` times a second: a
+        // wake-up the eventfd did not deliver costs at most that long.
+        sh.notify.kick();
         if ACTIVE_EXPIRE.load(Ordering::Relaxed) {
             sh.expire_cycle();
         }
