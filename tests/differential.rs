@@ -35,10 +35,6 @@ const SEED: u64 = 0x7e55_e4a0_5eed_0001;
 
 /// How many commands the stream holds, unless `TESSERA_DIFF_STEPS` says otherwise (at most
 /// 40000, so that the classes of [`Gen::rel_secs`] stay apart).
-///
-/// Known problem, reported: a Tessera shard panics ("Waker invariant broken", a task's reference
-/// count past i16::MAX) after about 16000 requests from another shard's connections, or after
-/// about 16000 idle ticks; a stream of some 20000 commands reaches it. 6000 stays well below.
 const STEPS: i64 = 6000;
 
 /// How long the reference server may take to answer its first PING.

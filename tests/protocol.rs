@@ -398,6 +398,10 @@ fn a_long_conversation_of_single_commands() {
     let mut c = server.raw_conn();
     let keys = alternating_keys("talk", 2);
     for i in 0..40_000 {
-        assert_eq!(c.cmd(&["GET", &keys[i % 2]]), Resp::Bulk(None), "command {i}");
+        assert_eq!(
+            c.cmd(&["GET", &keys[i % 2]]),
+            Resp::Bulk(None),
+            "command {i}"
+        );
     }
 }
