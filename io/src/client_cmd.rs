@@ -242,12 +242,7 @@ pub(crate) fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 "HELP",
                 "    Print this help.",
             ];
-            reply_now(sh, idx, |r| {
-                r.array(lines.len());
-                for l in lines {
-                    r.simple(l);
-                }
-            });
+            reply_now(sh, idx, |r| r.help(&lines));
         }
         _ => {
             let known = [

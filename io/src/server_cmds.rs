@@ -105,12 +105,7 @@ pub(crate) fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 "HELP",
                 "    Print this help.",
             ];
-            reply_now(sh, idx, |r| {
-                r.array(lines.len());
-                for l in lines {
-                    r.simple(l);
-                }
-            });
+            reply_now(sh, idx, |r| r.help(&lines));
         }
         b"get" | b"set" | b"resetstat" | b"rewrite" | b"help" => {
             let msg = format!(
@@ -312,12 +307,7 @@ pub(crate) fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
                 "HELP",
                 "    Print this help.",
             ];
-            reply_now(sh, idx, |r| {
-                r.array(lines.len());
-                for l in lines {
-                    r.simple(l);
-                }
-            });
+            reply_now(sh, idx, |r| r.help(&lines));
         }
         b"getkeys" | b"count" => {
             let msg = format!(

@@ -154,6 +154,37 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs a shard command's handler over `ks`, writing its reply to `out`.
+#[allow(clippy::too_many_arguments)]
+fn run_handler(
+    ks: &mut Keyspace,
+    config: &Config,
+    now_ms: u64,
+    rand: u64,
+    shard: (usize, usize),
+    cmd: &'static Command,
+    db: usize,
+    proto: Protocol,
+    args: &Args<'_>,
+    out: &mut Vec<u8>,
+) {
+    let mut reply = Reply::new(out, proto);
+    let Run::Shard(handler) = cmd.run else {
+        reply.error("ERR command cannot run on a shard");
+        return;
+    };
+    let db = db.min(ks.dbs.len() - 1);
+    let mut ctx = Ctx {
+        ks,
+        db,
+        now_ms,
+        config,
+        rand,
+        shard,
+    };
+    handler(&mut ctx, args, &mut reply);
+}
+
 /// The argument spans of a RESP command one shard sent another (always multibulk, never empty).
 pub fn parse_internal(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut spans = Vec::new();
@@ -296,24 +327,22 @@ impl Shard {
         args: &Args<'_>,
         out: &mut Vec<u8>,
     ) {
-        let mut reply = Reply::new(out, proto);
-        let Run::Shard(handler) = cmd.run else {
-            reply.error("ERR command cannot run on a shard");
-            return;
-        };
         self.stats.commands += 1;
         self.ks.set_clock(self.clock);
         let rand = self.random();
-        let db = db.min(self.ks.dbs.len() - 1);
-        let mut ctx = Ctx {
-            ks: &mut self.ks,
-            db,
-            now_ms: self.clock,
-            config: &self.config,
+        let place = (self.id, self.node.shards);
+        run_handler(
+            &mut self.ks,
+            &self.config,
+            self.clock,
             rand,
-            shard: (self.id, self.node.shards),
-        };
-        handler(&mut ctx, args, &mut reply);
+            place,
+            cmd,
+            db,
+            proto,
+            args,
+            out,
+        );
     }
 
     /// Runs a command over another keyspace than the shard's own (a scratch copy), with this
@@ -327,21 +356,20 @@ impl Shard {
         args: &Args<'_>,
         out: &mut Vec<u8>,
     ) {
-        let mut reply = Reply::new(out, proto);
-        let Run::Shard(handler) = cmd.run else {
-            reply.error("ERR command cannot run on a shard");
-            return;
-        };
         let rand = self.random();
-        let mut ctx = Ctx {
+        let place = (self.id, self.node.shards);
+        run_handler(
             ks,
-            db,
-            now_ms: self.clock,
-            config: &self.config,
+            &self.config,
+            self.clock,
             rand,
-            shard: (self.id, self.node.shards),
-        };
-        handler(&mut ctx, args, &mut reply);
+            place,
+            cmd,
+            db,
+            proto,
+            args,
+            out,
+        );
     }
 
     /// Runs a RESP-encoded command (from a peer or a transaction) and returns its reply.

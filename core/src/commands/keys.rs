@@ -620,8 +620,7 @@ fn object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         return reply.error(&errors::wrong_arity(&format!("object|{sub}")));
     }
     if sub == "help" {
-        reply.array(OBJECT_HELP.len());
-        OBJECT_HELP.iter().for_each(|line| reply.simple(line));
+        reply.help(OBJECT_HELP);
         return;
     }
     let now = ctx.now_ms;

@@ -215,6 +215,14 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// A HELP reply: an array of simple-string lines.
+    pub fn help(&mut self, lines: &[&str]) {
+        self.array(lines.len());
+        for line in lines {
+            self.simple(line);
+        }
+    }
+
     /// Writes formatted text as a bulk string (INFO, CLIENT LIST).
     pub fn bulk_fmt(&mut self, args: std::fmt::Arguments<'_>) {
         let mut tmp = Vec::with_capacity(64);
