@@ -112,13 +112,7 @@ pub async fn run(
     let notify = shard.borrow().notify.clone();
     let mut idle_rounds = 0u32;
     loop {
-        let _ = io.ring.enter();
-        let worked = {
-            let mut sh = shard.borrow_mut();
-            let did = turn(&mut sh, &mut io, &listeners);
-            flush_outbox(&mut sh, &senders);
-            did
-        };
+        let worked = reap(&shard, &mut io, &listeners, &senders);
         if shard.borrow().node.shutdown.load(Ordering::Acquire) {
             drain_and_close(&shard, &mut io, &listeners).await;
             break;
@@ -136,13 +130,7 @@ pub async fn run(
         // Going to sleep: let the ring signal the eventfd, then look once more so no wake-up
         // between the last look and the sleep is lost.
         io.ring.set_eventfd_enabled(true);
-        let _ = io.ring.enter();
-        let worked = {
-            let mut sh = shard.borrow_mut();
-            let did = turn(&mut sh, &mut io, &listeners);
-            flush_outbox(&mut sh, &senders);
-            did
-        };
+        let worked = reap(&shard, &mut io, &listeners, &senders);
         if !worked && !notify.take() {
             // One read, awaited to completion: the ring, a notification or the periodic kick
             // (timers.rs) writes the eventfd.
@@ -156,6 +144,21 @@ pub async fn run(
         idle_rounds = 0;
     }
     drop(efile);
+}
+
+/// Submits and reaps the ring, takes one turn and sends the peers their batches. True when the
+/// turn found anything to do.
+fn reap(
+    shard: &Rc<std::cell::RefCell<Shard>>,
+    io: &mut Io,
+    listeners: &[RawFd],
+    senders: &crate::Peers,
+) -> bool {
+    let _ = io.ring.enter();
+    let mut sh = shard.borrow_mut();
+    let worked = turn(&mut sh, io, listeners);
+    flush_outbox(&mut sh, senders);
+    worked
 }
 
 /// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.

@@ -95,22 +95,22 @@ pub struct Server {
     files: Vec<PathBuf>,
 }
 
+/// `--port P --bind 127.0.0.1 --threads 2` followed by `extra`.
+fn standard_args(port: u16, extra: &[&str]) -> Vec<String> {
+    let port = port.to_string();
+    let mut args: Vec<String> = ["--port", &port, "--bind", "127.0.0.1", "--threads", "2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 impl Server {
     /// Starts the server with `--port P --bind 127.0.0.1 --threads 2` followed by `extra`, and
     /// waits until it answers PING.
     pub fn start(extra: &[&str]) -> Server {
-        Self::start_with(|port| {
-            let mut args: Vec<String> = Vec::new();
-            args.extend([
-                "--port".into(),
-                port.to_string(),
-                "--bind".into(),
-                "127.0.0.1".into(),
-            ]);
-            args.extend(["--threads".into(), "2".into()]);
-            args.extend(extra.iter().map(|s| s.to_string()));
-            args
-        })
+        Self::start_with(|port| standard_args(port, extra))
     }
 
     /// Starts the server with a config file holding `conf` (written to a temporary file, given
@@ -119,15 +119,8 @@ impl Server {
         let path = temp_path("conf", "conf");
         fs::write(&path, conf).expect("write config file");
         let mut server = Self::start_with(|port| {
-            let mut args: Vec<String> = vec![path.display().to_string()];
-            args.extend([
-                "--port".into(),
-                port.to_string(),
-                "--bind".into(),
-                "127.0.0.1".into(),
-            ]);
-            args.extend(["--threads".into(), "2".into()]);
-            args.extend(extra.iter().map(|s| s.to_string()));
+            let mut args = vec![path.display().to_string()];
+            args.extend(standard_args(port, extra));
             args
         });
         server.files.push(path);
