@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;
 pub mod dispatch;
@@ -150,6 +151,17 @@ async fn connect_peers(
 
 /// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped.
 pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    serve(config, threads, stop, None)
+}
+
+/// Runs the node, or with `fixed` the ceiling server (the same network path answering from
+/// constants), until SHUTDOWN or a signal.
+pub fn serve(
+    config: Config,
+    threads: usize,
+    stop: Arc<AtomicBool>,
+    fixed: Option<ceiling::FixedReplies>,
+) -> std::io::Result<()> {
     let cpus = allowed_cpus();
     let shards = if threads == 0 {
         cpus.len().max(1)
@@ -171,6 +183,7 @@ pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::
         ring_mode: std::sync::OnceLock::new(),
         wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
         ready: AtomicUsize::new(0),
+        fixed,
     });
     log::notice(&format!(
         "Tessera {} (Redis {} compatible) starting: port {port}, {shards} shard(s) on cpus {:?}, pid {}",

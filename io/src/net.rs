@@ -423,6 +423,7 @@ fn parse_loop(
 ) -> usize {
     let mut pos = 0;
     sh.to_send.push(idx as u32);
+    let node = sh.node.clone();
     while pos < buf.len() {
         let limits = sh.limits;
         match protocol::parse_request(&buf[pos..], spans, scratch, &limits) {
@@ -435,6 +436,8 @@ fn parse_loop(
                 let args = Args::new(base, spans);
                 let flow = if args.is_empty() {
                     Flow::Continue
+                } else if let Some(fixed) = &node.fixed {
+                    crate::ceiling::answer(sh, fixed, idx, &args)
                 } else {
                     dispatch(sh, idx, &args, raw)
                 };

@@ -45,6 +45,8 @@ pub struct Node {
     pub wake_fds: Vec<std::sync::atomic::AtomicI32>,
     /// Shards whose network loop is accepting.
     pub ready: AtomicUsize,
+    /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.
+    pub fixed: Option<crate::ceiling::FixedReplies>,
 }
 
 /// Work that waits for locks: run when granted.
