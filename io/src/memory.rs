@@ -1,5 +1,7 @@
 //! Memory accounting: a global allocator that counts the bytes the process has allocated, so
 //! INFO's `used_memory` is what the allocator holds for us, as in Redis, not an estimate.
+//! Each block counts at its usable size (`malloc_usable_size`), the size class the allocator
+//! really gave, as Redis counts jemalloc's size classes with `zmalloc_size`.
 //!
 //! Each thread adds to its own cache-line-sized counter (no contention between shards); a
 //! reader sums them. Memory freed by another thread than the one that allocated it (replies
@@ -38,6 +40,12 @@ fn add(delta: isize) {
     COUNTERS[slot].0.fetch_add(delta, Ordering::Relaxed);
 }
 
+/// The bytes the allocator really reserved for the block at `p` (its size class).
+fn usable(p: *mut u8) -> isize {
+    // SAFETY: `p` is a live block from the system allocator (malloc and friends).
+    unsafe { libc::malloc_usable_size(p as *mut libc::c_void) as isize }
+}
+
 /// The system allocator, counted.
 pub struct Counting;
 
@@ -47,36 +55,36 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            add(layout.size() as isize);
+            add(usable(p));
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add(-usable(ptr));
         // SAFETY: forwarded as is.
         unsafe { System.dealloc(ptr, layout) };
-        add(-(layout.size() as isize));
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            add(layout.size() as isize);
+            add(usable(p));
         }
         p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let before = usable(ptr);
         // SAFETY: forwarded as is.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            add(new_size as isize - layout.size() as isize);
+            add(usable(p) - before);
         }
         p
     }
 }
-
 /// Bytes allocated through [`Counting`] and not freed, all threads together; 0 when the binary
 /// does not use it as its global allocator.
 pub fn used_memory() -> usize {

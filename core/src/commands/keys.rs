@@ -425,8 +425,8 @@ fn keys_(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         .db()
         .table()
         .iter()
-        .filter(|s| !s.value.is_expired(now) && (all || glob_match(pattern, &s.key, false)))
-        .map(|s| &*s.key)
+        .filter(|s| !s.value().is_expired(now) && (all || glob_match(pattern, s.key(), false)))
+        .map(|s| s.key())
         .collect();
     reply.bulks(found.into_iter());
 }
@@ -488,15 +488,15 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let mut found: Vec<Box<[u8]>> = Vec::new();
     let mut expired: Vec<Box<[u8]>> = Vec::new();
     let next = ctx.db().table().scan(cursor, count, |slot| {
-        if pattern.is_some_and(|p| !glob_match(p, &slot.key, false)) {
+        if pattern.is_some_and(|p| !glob_match(p, slot.key(), false)) {
             return;
         }
-        if slot.value.is_expired(now) {
-            expired.push(slot.key.clone());
+        if slot.value().is_expired(now) {
+            expired.push(slot.key().into());
         } else if type_name
-            .is_none_or(|t| t.eq_ignore_ascii_case(slot.value.value.type_name().as_bytes()))
+            .is_none_or(|t| t.eq_ignore_ascii_case(slot.value().value.type_name().as_bytes()))
         {
-            found.push(slot.key.clone());
+            found.push(slot.key().into());
         }
     });
     for key in expired {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::flags::*;
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::errors;
-use crate::keyspace::Value;
+use crate::keyspace::{Bytes, Value};
 use crate::protocol::args::{parse_float, parse_int};
 use crate::protocol::reply::format_double_human;
 use crate::protocol::{Args, Reply};
@@ -245,17 +245,18 @@ fn zeroed_raw(len: usize) -> Vec<u8> {
     v
 }
 
-/// Turns an `int`-encoded string into its bytes so it can change in place; returns the bytes.
-fn raw_bytes(value: &mut Value) -> Option<&mut Vec<u8>> {
+/// Changes a string value in place through `edit` (an `int`-encoded one becomes bytes first);
+/// None when the value is not a string.
+fn edit_string<R>(value: &mut Value, edit: impl FnOnce(&mut Vec<u8>) -> R) -> Option<R> {
     if let Value::Int(n) = *value {
         let mut buf = itoa::Buffer::new();
         let digits = buf.format(n).as_bytes();
         let mut v = Vec::with_capacity(digits.len() + 1);
         v.extend_from_slice(digits);
-        *value = Value::Str(v);
+        *value = Value::Str(Bytes::from_vec(v));
     }
     match value {
-        Value::Str(v) => Some(v),
+        Value::Str(b) => Some(b.edit(edit)),
         _ => None,
     }
 }
@@ -481,17 +482,16 @@ fn append(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     if (old_len + add.len()) as u64 > ctx.config.proto_max_bulk_len {
         return reply.error(errors::STRING_TOO_LONG);
     }
-    let Some(bytes) = ctx
-        .db()
-        .get_mut(key, now)
-        .and_then(|e| raw_bytes(&mut e.value))
-    else {
+    let Some(len) = ctx.db().get_mut(key, now).and_then(|e| {
+        edit_string(&mut e.value, |bytes| {
+            // Keep spare room as sds does: OBJECT ENCODING then says `raw`, as in Redis.
+            bytes.reserve(add.len() + 1);
+            bytes.extend_from_slice(add);
+            bytes.len()
+        })
+    }) else {
         return reply.error(errors::WRONGTYPE);
     };
-    // Keep spare room as sds does: OBJECT ENCODING then says `raw`, as in Redis.
-    bytes.reserve(add.len() + 1);
-    bytes.extend_from_slice(add);
-    let len = bytes.len();
     ctx.ks.dirty += 1;
     reply.int(len as i64);
 }
@@ -560,7 +560,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
             let offset = offset as usize;
             let mut bytes = zeroed_raw(offset + value.len());
             bytes[offset..].copy_from_slice(value);
-            ctx.db().set(key, Value::Str(bytes), 0);
+            ctx.db().set(key, Value::Str(Bytes::from_vec(bytes)), 0);
             ctx.ks.dirty += 1;
             return reply.int((offset + value.len()) as i64);
         }
@@ -578,21 +578,20 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     if too_long {
         return reply.error(errors::STRING_TOO_LONG);
     }
-    let Some(bytes) = ctx
-        .db()
-        .get_mut(key, now)
-        .and_then(|e| raw_bytes(&mut e.value))
-    else {
-        return reply.error(errors::WRONGTYPE);
-    };
     let offset = offset as usize;
     let end = offset + value.len();
-    if bytes.len() < end {
-        bytes.resize(end, 0);
-    }
-    bytes[offset..end].copy_from_slice(value);
-    crate::keyspace::value::mark_raw(bytes);
-    let len = bytes.len();
+    let Some(len) = ctx.db().get_mut(key, now).and_then(|e| {
+        edit_string(&mut e.value, |bytes| {
+            if bytes.len() < end {
+                bytes.resize(end, 0);
+            }
+            bytes[offset..end].copy_from_slice(value);
+            crate::keyspace::value::mark_raw(bytes);
+            bytes.len()
+        })
+    }) else {
+        return reply.error(errors::WRONGTYPE);
+    };
     ctx.ks.dirty += 1;
     reply.int(len as i64);
 }

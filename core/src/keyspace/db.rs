@@ -81,7 +81,7 @@ impl Db {
     pub fn peek(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
         self.table
             .get(key)
-            .map(|s| &s.value)
+            .map(|s| s.value())
             .filter(|e| !e.is_expired(now_ms))
     }
 
@@ -92,15 +92,16 @@ impl Db {
     }
 
     fn get_mut_quiet(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        let expired = self.table.get(key)?.value.is_expired(now_ms);
+        let expired = self.table.get(key)?.value().is_expired(now_ms);
         if expired {
             self.expire_now(key);
             return None;
         }
         let clock = self.clock;
         self.table.get_mut(key).map(|s| {
-            s.value.access = clock;
-            &mut s.value
+            let e = s.value_mut();
+            e.access = clock;
+            e
         })
     }
 
@@ -262,10 +263,10 @@ impl Db {
             let watched = !self.watched.is_empty();
             removed += self.table_retain(seg, |s: &mut Slot<Entry>| {
                 looked += 1;
-                if s.value.is_expired(now_ms) {
-                    on_expire(&s.key);
+                if s.value().is_expired(now_ms) {
+                    on_expire(s.key());
                     if watched {
-                        removed_keys.push(s.key.clone());
+                        removed_keys.push(s.key().into());
                     }
                     false
                 } else {
@@ -290,8 +291,8 @@ impl Db {
         for attempt in 0..100u64 {
             let r = rand.wrapping_add(attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let slot = self.table.random(r)?;
-            if !slot.value.is_expired(now_ms) || attempt == 99 {
-                return Some(&slot.key);
+            if !slot.value().is_expired(now_ms) || attempt == 99 {
+                return Some(slot.key());
             }
         }
         None

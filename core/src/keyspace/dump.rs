@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 
+use super::bytes::Bytes;
 use super::value::Value;
 use crate::errors;
 
@@ -263,7 +264,7 @@ impl RdbString {
         match self {
             RdbString::Int(n) => Value::Int(n),
             RdbString::Bytes(b) if b.len() <= 20 => Value::string(&b),
-            RdbString::Bytes(b) => Value::Str(b),
+            RdbString::Bytes(b) => Value::Str(Bytes::from_vec(b)),
         }
     }
 }
@@ -664,7 +665,7 @@ mod tests {
                 String::from_utf8_lossy(&bytes)
             );
             // A raw-encoded string with the same bytes dumps the same way.
-            assert_eq!(dump_value(&Value::Str(bytes.clone())), hex(expected));
+            assert_eq!(dump_value(&Value::Str(Bytes::new(&bytes))), hex(expected));
         }
     }
 
@@ -681,16 +682,16 @@ mod tests {
     fn long_strings_match_redis() {
         // 20000 LCG bytes: a 32-bit length, incompressible. Redis: 20016 bytes, ending so.
         let big = lcg_bytes(1, 20000, |v| (v & 0xff) as u8);
-        let d = dump_value(&Value::Str(big.clone()));
+        let d = dump_value(&Value::Str(Bytes::new(&big)));
         assert_eq!(d.len(), 20016);
         assert_eq!(d[..8], hex("008000004e20c67e")[..]);
         assert_eq!(d[d.len() - 12..], hex("2f7c0a002db2f8fb9e47e5cf")[..]);
-        assert_eq!(restore_value(&d).unwrap(), Value::Str(big));
+        assert_eq!(restore_value(&d).unwrap(), Value::Str(Bytes::from_vec(big)));
         // Text with many repeats: Redis's payload is 2567 bytes with this CRC (its last 8).
         let text: Vec<u8> = (0..300)
             .flat_map(|i| format!("key:{i},value:{};", i * i).into_bytes())
             .collect();
-        let d = dump_value(&Value::Str(text.clone()));
+        let d = dump_value(&Value::Str(Bytes::new(&text)));
         assert_eq!(d.len(), 2567);
         assert_eq!(d[..20], hex("00c349f756700e6b65793a302c76616c75653a30")[..]);
         assert_eq!(d[d.len() - 10..], hex("0a00bc7ae025c81dc683")[..]);
@@ -837,7 +838,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_string_round_trips(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
-            let restored = restore_value(&dump_value(&Value::Str(bytes.clone()))).unwrap();
+            let restored = restore_value(&dump_value(&Value::Str(Bytes::new(&bytes)))).unwrap();
             proptest::prop_assert_eq!(restored.to_bytes().unwrap(), bytes);
         }
 

@@ -1,11 +1,13 @@
 //! A shard's data: its databases, and the counters INFO reports about them.
 
+pub mod bytes;
 pub mod db;
 pub mod dump;
 pub mod glob;
 pub mod table;
 pub mod value;
 
+pub use bytes::Bytes;
 pub use db::{Db, Entry, WatcherId};
 pub use glob::glob_match;
 pub use table::SegTable;

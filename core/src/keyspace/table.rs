@@ -8,6 +8,11 @@
 //! values: SCAN walks keys in hash order, so its cursor (a position in hash space) stays valid
 //! while segments split under it, and a snapshot can walk segment by segment while writes go on.
 
+use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
+use std::marker::PhantomData;
+use std::mem::{align_of, size_of};
+use std::ptr::NonNull;
+
 use hashbrown::HashTable;
 
 /// Most entries a segment holds before it splits.
@@ -17,12 +22,150 @@ pub const SEGMENT_MAX: usize = 1792;
 /// share the 64-bit cursor).
 pub const CURSOR_BITS: u32 = 54;
 
-/// An entry's key and value as stored.
+/// The hash a segment's hashbrown table sees. The segment is chosen by the top bits of the
+/// key's hash, and hashbrown takes its 7-bit tags from the top bits too: handed on unchanged,
+/// every key of a deep segment would carry the same tag, and each probe would compare keys one
+/// by one. A multiply by an odd constant mixes every bit into the top ones and keeps the low
+/// ones (the bucket index) as uniform as they were.
+#[inline]
+fn probe(hash: u64) -> u64 {
+    hash.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// An entry's key and value as stored: one allocation holding the value, then the key's length
+/// (LEB128) and bytes, so that the table itself keeps one pointer per key.
+///
+/// Why: a table of (key, value) pairs pays its empty buckets at the full width of a pair, and a
+/// boxed key is one more allocation with its own header. A short key and a small value cost one
+/// allocation and an 8-byte bucket instead (Redis spends a dict entry, an sds and a robj).
 pub struct Slot<V> {
+    ptr: NonNull<V>,
+    owns: PhantomData<V>,
+}
+
+// SAFETY: a slot owns its allocation exclusively, as a Box<V> would.
+unsafe impl<V: Send> Send for Slot<V> {}
+// SAFETY: shared access only reads, as through &Box<V>.
+unsafe impl<V: Sync> Sync for Slot<V> {}
+
+impl<V> Slot<V> {
+    /// A slot holding `value` for `key`.
+    pub fn new(key: &[u8], value: V) -> Slot<V> {
+        let mut len = [0u8; 10];
+        let n = write_varint(key.len() as u64, &mut len);
+        let layout = Self::layout(n + key.len());
+        // SAFETY: the layout is non-zero in size (the key's length takes at least one byte);
+        // the value is written at offset 0 (aligned for V), the length and key after it,
+        // all inside the allocation.
+        unsafe {
+            let p = alloc(layout);
+            if p.is_null() {
+                handle_alloc_error(layout);
+            }
+            std::ptr::write(p as *mut V, value);
+            let tail = p.add(size_of::<V>());
+            std::ptr::copy_nonoverlapping(len.as_ptr(), tail, n);
+            std::ptr::copy_nonoverlapping(key.as_ptr(), tail.add(n), key.len());
+            Slot {
+                ptr: NonNull::new_unchecked(p as *mut V),
+                owns: PhantomData,
+            }
+        }
+    }
+
+    fn layout(tail: usize) -> Layout {
+        Layout::from_size_align(size_of::<V>() + tail, align_of::<V>())
+            .expect("a key shorter than isize::MAX bytes")
+    }
+
+    /// The key's length and where its bytes start, after the value.
+    fn key_parts(&self) -> (usize, *const u8) {
+        // SAFETY: the allocation holds a varint then that many key bytes after the value.
+        unsafe {
+            let tail = (self.ptr.as_ptr() as *const u8).add(size_of::<V>());
+            let (len, n) = read_varint(tail);
+            (len, tail.add(n))
+        }
+    }
+
     /// The key's bytes.
-    pub key: Box<[u8]>,
-    /// What the key holds.
-    pub value: V,
+    pub fn key(&self) -> &[u8] {
+        let (len, start) = self.key_parts();
+        // SAFETY: `len` bytes of key follow the length, inside the allocation.
+        unsafe { std::slice::from_raw_parts(start, len) }
+    }
+
+    /// The value.
+    pub fn value(&self) -> &V {
+        // SAFETY: a live slot holds an initialised V at offset 0.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The value, to change it in place.
+    pub fn value_mut(&mut self) -> &mut V {
+        // SAFETY: as `value`, with exclusive access through &mut self.
+        unsafe { self.ptr.as_mut() }
+    }
+
+    /// Frees the slot and hands its value back.
+    pub fn into_value(self) -> V {
+        let this = std::mem::ManuallyDrop::new(self);
+        let layout = this.own_layout();
+        // SAFETY: the value is moved out exactly once, then the memory freed without dropping
+        // it again (ManuallyDrop keeps Drop from running).
+        unsafe {
+            let value = std::ptr::read(this.ptr.as_ptr());
+            dealloc(this.ptr.as_ptr() as *mut u8, layout);
+            value
+        }
+    }
+
+    fn own_layout(&self) -> Layout {
+        let (len, start) = self.key_parts();
+        let tail = start as usize - (self.ptr.as_ptr() as usize + size_of::<V>()) + len;
+        Self::layout(tail)
+    }
+}
+
+impl<V> Drop for Slot<V> {
+    fn drop(&mut self) {
+        let layout = self.own_layout();
+        // SAFETY: the slot owns an initialised V and the allocation of `layout`.
+        unsafe {
+            std::ptr::drop_in_place(self.ptr.as_ptr());
+            dealloc(self.ptr.as_ptr() as *mut u8, layout);
+        }
+    }
+}
+
+/// Writes `n` as LEB128 into `out`; returns the bytes used.
+fn write_varint(mut n: u64, out: &mut [u8; 10]) -> usize {
+    let mut i = 0;
+    while n >= 0x80 {
+        out[i] = (n as u8) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    out[i] = n as u8;
+    i + 1
+}
+
+/// Reads a LEB128 number at `p`; returns it and the bytes it took.
+///
+/// # Safety
+/// `p` must point at a complete LEB128 number written by `write_varint`.
+unsafe fn read_varint(p: *const u8) -> (usize, usize) {
+    let mut n = 0usize;
+    let mut i = 0;
+    loop {
+        // SAFETY: the caller guarantees the number is complete.
+        let b = unsafe { *p.add(i) };
+        n |= ((b & 0x7f) as usize) << (7 * i);
+        i += 1;
+        if b < 0x80 {
+            return (n, i);
+        }
+    }
 }
 
 struct Segment<V> {
@@ -99,29 +242,34 @@ impl<V> SegTable<V> {
         let h = self.hash(key);
         self.segments[self.segment_of(h)]
             .table
-            .find(h, |s| &*s.key == key)
+            .find(probe(h), |s| s.key() == key)
     }
 
     /// The entry for `key`, to change its value.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Slot<V>> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        self.segments[seg].table.find_mut(h, |s| &*s.key == key)
+        self.segments[seg]
+            .table
+            .find_mut(probe(h), |s| s.key() == key)
     }
 
     /// Inserts or replaces `key`, returning the value it replaced.
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        if let Some(slot) = self.segments[seg].table.find_mut(h, |s| &*s.key == key) {
-            return Some(std::mem::replace(&mut slot.value, value));
+        if let Some(slot) = self.segments[seg]
+            .table
+            .find_mut(probe(h), |s| s.key() == key)
+        {
+            return Some(std::mem::replace(slot.value_mut(), value));
         }
-        self.insert_new(h, key.into(), value);
+        self.insert_new(h, key, value);
         None
     }
 
     /// Inserts a key known to be absent; returns its slot.
-    pub fn insert_new(&mut self, hash: u64, key: Box<[u8]>, value: V) -> &mut Slot<V> {
+    pub fn insert_new(&mut self, hash: u64, key: &[u8], value: V) -> &mut Slot<V> {
         let mut seg = self.segment_of(hash);
         if self.segments[seg].table.len() >= SEGMENT_MAX {
             self.split(seg);
@@ -131,7 +279,9 @@ impl<V> SegTable<V> {
         let hasher = &self.hasher;
         self.segments[seg]
             .table
-            .insert_unique(hash, Slot { key, value }, |s| hasher.hash_one(&*s.key))
+            .insert_unique(probe(hash), Slot::new(key, value), |s| {
+                probe(hasher.hash_one(s.key()))
+            })
             .into_mut()
     }
 
@@ -139,10 +289,13 @@ impl<V> SegTable<V> {
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        match self.segments[seg].table.find_entry(h, |s| &*s.key == key) {
+        match self.segments[seg]
+            .table
+            .find_entry(probe(h), |s| s.key() == key)
+        {
             Ok(entry) => {
                 self.len -= 1;
-                Some(entry.remove().0.value)
+                Some(entry.remove().0.into_value())
             }
             Err(_) => None,
         }
@@ -165,13 +318,13 @@ impl<V> SegTable<V> {
         let mut low = HashTable::with_capacity(old.len() / 2 + 1);
         let mut high = HashTable::with_capacity(old.len() / 2 + 1);
         for slot in old {
-            let h = hasher.hash_one(&*slot.key);
+            let h = hasher.hash_one(slot.key());
             let target = if (h >> bit) & 1 == 1 {
                 &mut high
             } else {
                 &mut low
             };
-            target.insert_unique(h, slot, |s| hasher.hash_one(&*s.key));
+            target.insert_unique(probe(h), slot, |s| probe(hasher.hash_one(s.key())));
         }
         let new_index = self.segments.len() as u32;
         self.segments[seg] = Segment {
@@ -240,7 +393,7 @@ impl<V> SegTable<V> {
             let seg = &self.segments[self.segment_of(h)];
             batch.clear();
             batch.extend(seg.table.iter().filter_map(|s| {
-                let p = self.hasher.hash_one(&*s.key) >> shift;
+                let p = self.hasher.hash_one(s.key()) >> shift;
                 (p >= pos).then_some((p, s))
             }));
             batch.sort_unstable_by_key(|(p, _)| *p);
@@ -306,7 +459,7 @@ mod tests {
         assert!(t.segment_count() > 8);
         for i in 0..20_000u32 {
             assert_eq!(
-                t.get(format!("key:{i}").as_bytes()).map(|s| s.value),
+                t.get(format!("key:{i}").as_bytes()).map(|s| *s.value()),
                 Some(i)
             );
         }
@@ -325,7 +478,7 @@ mod tests {
         let mut extra = 0u32;
         loop {
             cursor = t.scan(cursor, 10, |s| {
-                seen.insert(s.key.clone());
+                seen.insert(s.key().to_vec());
             });
             for _ in 0..20 {
                 t.insert(format!("b:{extra}").as_bytes(), extra);

@@ -1,33 +1,21 @@
 //! What a key holds, and how OBJECT ENCODING names it.
 
+use super::bytes::Bytes;
+
 /// A key's value. More types arrive with their own families.
-#[derive(Debug, PartialEq)]
+///
+/// A copy keeps the encoding, as Redis's `dupStringObject` does: a `raw` string (one with spare
+/// room, see [`Value::encoding`]) stays `raw`.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string kept as bytes (Redis's `embstr` or `raw` encodings).
-    Str(Vec<u8>),
+    Str(Bytes),
     /// A string that is the decimal form of a 64-bit integer (Redis's `int` encoding).
     Int(i64),
 }
 
 /// Longest string Redis stores as `embstr`.
 pub const EMBSTR_MAX: usize = 44;
-
-/// A copy keeps the encoding, as Redis's `dupStringObject` does: a `raw` string (one with spare
-/// room, see [`Value::encoding`]) stays `raw`.
-impl Clone for Value {
-    fn clone(&self) -> Value {
-        match self {
-            Value::Int(n) => Value::Int(*n),
-            Value::Str(b) => {
-                let mut copy = b.clone();
-                if b.capacity() > b.len() {
-                    mark_raw(&mut copy);
-                }
-                Value::Str(copy)
-            }
-        }
-    }
-}
 
 /// Makes a string report the `raw` encoding, as Redis's strings do once changed in place
 /// (APPEND, SETRANGE): `raw` is a string with spare room.
@@ -45,7 +33,7 @@ impl Value {
                 return Value::Int(n);
             }
         }
-        Value::Str(bytes.to_vec())
+        Value::Str(Bytes::new(bytes))
     }
 
     /// The name TYPE answers.
@@ -72,7 +60,7 @@ impl Value {
     /// The string's bytes, formatting an integer into `buf` when needed. None for other types.
     pub fn as_bytes<'a>(&'a self, buf: &'a mut itoa::Buffer) -> Option<&'a [u8]> {
         match self {
-            Value::Str(b) => Some(b),
+            Value::Str(b) => Some(&b[..]),
             Value::Int(n) => Some(buf.format(*n).as_bytes()),
         }
     }
