@@ -134,13 +134,22 @@ impl Conn {
 
     /// Fills a reserved slot and moves every reply that is now in order to `out`.
     /// Returns true when `out` gained bytes.
-    pub fn fill_slot(&mut self, seq: u32, bytes: Vec<u8>) -> bool {
+    pub fn fill_slot(&mut self, seq: u32, bytes: &[u8]) -> bool {
         // Tokens carry 31 bits of the sequence number.
         let idx = (seq.wrapping_sub(self.pending_base) & 0x7FFF_FFFF) as usize;
-        if let Some(slot) = self.pending.get_mut(idx) {
-            slot.1 = Some(bytes);
-        }
         let mut moved = false;
+        if idx == 0 {
+            // The reply everyone waits for: straight to the output, with no copy kept.
+            if let Some((muted, _)) = self.pending.pop_front() {
+                if !muted {
+                    self.out.extend_from_slice(bytes);
+                }
+                self.pending_base = self.pending_base.wrapping_add(1);
+                moved = true;
+            }
+        } else if let Some(slot) = self.pending.get_mut(idx) {
+            slot.1 = Some(bytes.to_vec());
+        }
         while let Some((_, Some(_))) = self.pending.front() {
             if let Some((muted, Some(b))) = self.pending.pop_front() {
                 if !muted {
@@ -184,11 +193,11 @@ mod tests {
         let first = c.reserve_slot();
         let second = c.reserve_slot();
         assert!(
-            !c.fill_slot(second, b"+2\r\n".to_vec()),
+            !c.fill_slot(second, b"+2\r\n"),
             "the second waits for the first"
         );
         assert!(c.out.is_empty());
-        assert!(c.fill_slot(first, b"+1\r\n".to_vec()));
+        assert!(c.fill_slot(first, b"+1\r\n"));
         assert_eq!(c.out, b"+1\r\n+2\r\n");
         assert_eq!(c.immediate_target(), None);
     }
@@ -200,8 +209,8 @@ mod tests {
         let s = c.reserve_slot();
         c.reply_mode = ReplyMode::On;
         let t = c.reserve_slot();
-        c.fill_slot(t, b"+t\r\n".to_vec());
-        c.fill_slot(s, b"+s\r\n".to_vec());
+        c.fill_slot(t, b"+t\r\n");
+        c.fill_slot(s, b"+s\r\n");
         assert_eq!(c.out, b"+t\r\n");
     }
 
@@ -211,8 +220,8 @@ mod tests {
         c.pending_base = u32::MAX;
         let a = c.reserve_slot();
         let b = c.reserve_slot();
-        c.fill_slot(b & 0x7FFF_FFFF, b"+b\r\n".to_vec());
-        c.fill_slot(a & 0x7FFF_FFFF, b"+a\r\n".to_vec());
+        c.fill_slot(b & 0x7FFF_FFFF, b"+b\r\n");
+        c.fill_slot(a & 0x7FFF_FFFF, b"+a\r\n");
         assert_eq!(c.out, b"+a\r\n+b\r\n");
     }
 }

@@ -10,7 +10,7 @@ use tessera_core::errors;
 use tessera_core::protocol::{args::encode_command, Args, Reply};
 
 use crate::conn::{Queued, ReplyMode};
-use crate::mesh::{Call, Msg};
+
 use crate::shard::{footprint_of, Deferred, Shard};
 use crate::txn::{self, Job};
 
@@ -56,7 +56,7 @@ pub fn reply_now(sh: &mut Shard, idx: usize, write: impl FnOnce(&mut Reply<'_>))
         Some(seq) => {
             let mut v = Vec::new();
             write(&mut Reply::new(&mut v, proto));
-            conn.fill_slot(seq, v);
+            conn.fill_slot(seq, &v);
         }
     }
 }
@@ -208,16 +208,10 @@ fn route(
         let conn = sh.conns[idx].as_mut().expect("live connection");
         let seq = conn.reserve_slot();
         let token = sh.conn_token(idx, seq);
-        sh.send(
-            target,
-            Msg::Call(Call {
-                token,
-                db: db as u16,
-                proto,
-                tx: None,
-                args: encoded(args, raw),
-            }),
-        );
+        match raw {
+            Some(bytes) => sh.send_call(target, token, db, proto, None, bytes),
+            None => sh.send_call(target, token, db, proto, None, &encoded(args, None)),
+        }
     }
     Flow::Continue
 }
@@ -243,7 +237,7 @@ fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>
     match slot {
         None => conn.out = out,
         Some(seq) => {
-            conn.fill_slot(seq, out);
+            conn.fill_slot(seq, &out);
         }
     }
 }
@@ -262,15 +256,13 @@ pub fn unwatch_everywhere(sh: &mut Shard, id: u64, shards: u128) {
         if s == sh.id {
             let _ = sh.execute_resp(0, Default::default(), &cmd);
         } else {
-            sh.send(
+            sh.send_call(
                 s,
-                Msg::Call(Call {
-                    token: crate::mesh::TASK_TOKEN,
-                    db: 0,
-                    proto: Default::default(),
-                    tx: None,
-                    args: cmd.clone(),
-                }),
+                crate::mesh::TASK_TOKEN,
+                0,
+                Default::default(),
+                None,
+                &cmd,
             );
         }
     }
@@ -303,7 +295,7 @@ where
         let (bytes, db) = work.await;
         let shard = crate::shard::current();
         let mut sh = shard.borrow_mut();
-        sh.deliver(token, bytes);
+        sh.deliver(token, &bytes);
         if let Some(conn) = sh.conns[idx]
             .as_mut()
             .filter(|c| c.generation == generation)

@@ -111,6 +111,11 @@ pub fn listeners(config: &Config, shards: usize) -> std::io::Result<(Vec<Vec<Raw
 /// This shard's ends of the channels to every peer, by peer index.
 pub type Peers = Vec<Option<ConnectedSender<Batch>>>;
 
+/// This shard's receiving ends, by peer index: read by a task that waits on each (for a shard
+/// asleep) and polled by the network loop every turn (for a shard busy with its sockets, whose
+/// executor would notice the task's wake-up only at its next preemption).
+pub type Inboxes = Vec<Option<Rc<ConnectedReceiver<Batch>>>>;
+
 /// Connects this shard's ends of its channels. Every connection waits for the other end's
 /// shard, so all of them are made at once; a ticker keeps the reactor looking meanwhile, so a
 /// peer's connection is noticed even if no wake-up announces it.
@@ -223,10 +228,12 @@ pub fn serve(
                 let (senders, receivers) = connect_peers(outs, ins).await;
                 log::verbose(&format!("shard {id}: connected to its peers"));
                 let senders = Rc::new(senders);
+                let inboxes: Rc<Inboxes> =
+                    Rc::new(receivers.into_iter().map(|r| r.map(Rc::new)).collect());
                 let shard = Rc::new(RefCell::new(Shard::new(id, node, config)));
                 shard::install(shard.clone());
-                for (peer, rx) in receivers.into_iter().enumerate() {
-                    let Some(rx) = rx else { continue };
+                for (peer, rx) in inboxes.iter().enumerate() {
+                    let Some(rx) = rx.clone() else { continue };
                     let senders = senders.clone();
                     glommio::spawn_local(async move {
                         while let Some(batch) = rx.recv().await {
@@ -239,7 +246,7 @@ pub fn serve(
                     .detach();
                 }
                 glommio::spawn_local(timers::run()).detach();
-                net::run(shard, fds, senders).await;
+                net::run(shard, fds, senders, inboxes).await;
             })
             .map_err(|e| std::io::Error::other(format!("cannot start shard {id}: {e}")))?;
         handles.push(handle);

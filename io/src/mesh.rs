@@ -1,6 +1,7 @@
 //! What shards say to each other over glommio's cross-core channels, and the per-peer outbox
 //! that batches it: everything one shard has for another in one turn of its loop travels as one
-//! message.
+//! message. The bytes of the batch's commands and replies share one buffer, so a command that
+//! crosses cores costs no allocation of its own, on either side.
 
 use tessera_core::config::Config;
 use tessera_core::protocol::Protocol;
@@ -17,8 +18,8 @@ pub struct Call {
     pub proto: Protocol,
     /// Set when the call runs under a transaction that already holds its locks.
     pub tx: Option<TxId>,
-    /// The command, RESP-encoded.
-    pub args: Vec<u8>,
+    /// The command, RESP-encoded, in the batch's bytes.
+    pub args: Span,
 }
 
 /// A message between shards.
@@ -29,8 +30,8 @@ pub enum Msg {
     Reply {
         /// The call's token.
         token: u64,
-        /// The reply bytes.
-        bytes: Vec<u8>,
+        /// The reply bytes, in the batch's bytes.
+        bytes: Span,
     },
     /// Take locks for a transaction; answer `Granted` once held.
     Lock {
@@ -93,8 +94,53 @@ pub enum NodeChange {
     ResetStats,
 }
 
-/// Everything a shard sends to one peer in one turn.
-pub type Batch = Vec<Msg>;
+/// Where a message's bytes sit in its batch's buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    start: usize,
+    len: usize,
+}
+
+/// Everything a shard sends to one peer in one turn: the messages, and one buffer for the
+/// bytes of their commands and replies.
+#[derive(Default)]
+pub struct Batch {
+    /// The messages, in order.
+    pub msgs: Vec<Msg>,
+    /// The bytes the messages' spans point into.
+    pub data: Vec<u8>,
+}
+
+impl Batch {
+    /// An empty batch with room for about as much as `last` held, so a steady stream of
+    /// batches does not regrow its buffers every turn.
+    pub fn like(last: &Batch) -> Batch {
+        Batch {
+            msgs: Vec::with_capacity(last.msgs.len()),
+            data: Vec::with_capacity(last.data.len()),
+        }
+    }
+
+    /// True when there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+
+    /// Copies `bytes` into the batch's buffer.
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> Span {
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        Span {
+            start,
+            len: bytes.len(),
+        }
+    }
+
+    /// The bytes of a span of this batch.
+    pub fn bytes(&self, span: Span) -> &[u8] {
+        &self.data[span.start..span.start + span.len]
+    }
+}
 
 /// Marks tokens that name a waiting task rather than a connection's reply slot.
 pub const TASK_TOKEN: u64 = 1 << 63;

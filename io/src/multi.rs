@@ -7,7 +7,7 @@ use tessera_core::protocol::{args::encode_command, Args, Protocol, Reply};
 
 use crate::dispatch::{park_for, reply_now, single_owner, Flow};
 use crate::local::oneshot;
-use crate::mesh::{Call, Msg};
+
 use crate::shard::Shard;
 use crate::txn::{self, Job};
 
@@ -39,14 +39,7 @@ pub(crate) fn watch(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
         } else {
             let (tx, rx) = oneshot();
             let token = sh.register_task(tx);
-            let call = Call {
-                token,
-                db: db as u16,
-                proto: Protocol::Resp2,
-                tx: None,
-                args: bytes,
-            };
-            sh.send(s, Msg::Call(call));
+            sh.send_call(s, token, db, Protocol::Resp2, None, &bytes);
             waits.push(rx);
         }
     }

@@ -53,6 +53,7 @@ pub async fn run(
     shard: Rc<std::cell::RefCell<Shard>>,
     listeners: Vec<RawFd>,
     senders: Rc<crate::Peers>,
+    inboxes: Rc<crate::Inboxes>,
 ) {
     let ring = match Ring::new(2048) {
         Ok(r) => r,
@@ -112,7 +113,7 @@ pub async fn run(
     let notify = shard.borrow().notify.clone();
     let mut idle_rounds = 0u32;
     loop {
-        let worked = reap(&shard, &mut io, &listeners, &senders);
+        let worked = reap(&shard, &mut io, &listeners, &senders, &inboxes);
         if shard.borrow().node.shutdown.load(Ordering::Acquire) {
             drain_and_close(&shard, &mut io, &listeners).await;
             break;
@@ -130,7 +131,7 @@ pub async fn run(
         // Going to sleep: let the ring signal the eventfd, then look once more so no wake-up
         // between the last look and the sleep is lost.
         io.ring.set_eventfd_enabled(true);
-        let worked = reap(&shard, &mut io, &listeners, &senders);
+        let worked = reap(&shard, &mut io, &listeners, &senders, &inboxes);
         if !worked && !notify.take() {
             // One read, awaited to completion: the ring, a notification or the periodic kick
             // (timers.rs) writes the eventfd.
@@ -153,10 +154,19 @@ fn reap(
     io: &mut Io,
     listeners: &[RawFd],
     senders: &crate::Peers,
+    inboxes: &crate::Inboxes,
 ) -> bool {
     let _ = io.ring.enter();
     let mut sh = shard.borrow_mut();
-    let worked = turn(&mut sh, io, listeners);
+    let mut worked = false;
+    for (peer, rx) in inboxes.iter().enumerate() {
+        let Some(rx) = rx else { continue };
+        while let Some(batch) = rx.try_recv() {
+            sh.handle_batch(peer, batch);
+            worked = true;
+        }
+    }
+    worked |= turn(&mut sh, io, listeners);
     flush_outbox(&mut sh, senders);
     worked
 }
@@ -168,7 +178,8 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
             continue;
         }
         if !sh.outbox[peer].is_empty() {
-            let batch = std::mem::take(&mut sh.outbox[peer]);
+            let next = crate::mesh::Batch::like(&sh.outbox[peer]);
+            let batch = std::mem::replace(&mut sh.outbox[peer], next);
             sh.stalled[peer].push_back(batch);
         }
         while let Some(batch) = sh.stalled[peer].pop_front() {

@@ -132,6 +132,10 @@ pub struct Shard {
     pub clock: u64,
     /// Batches that could not be sent yet because a peer's channel was full, per peer.
     pub stalled: Vec<VecDeque<Batch>>,
+    /// Reused by commands from peers: their reply is built here, then copied into the batch.
+    reply_scratch: Vec<u8>,
+    /// Reused spans of commands from peers.
+    internal_spans: Vec<std::ops::Range<usize>>,
 }
 
 thread_local! {
@@ -190,14 +194,20 @@ fn run_handler(
 /// The argument spans of a RESP command one shard sent another (always multibulk, never empty).
 pub fn parse_internal(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut spans = Vec::new();
+    parse_internal_into(bytes, &mut spans).then_some(spans)
+}
+
+/// As `parse_internal`, into a reused vector of spans; false when the bytes are not one command.
+pub fn parse_internal_into(bytes: &[u8], spans: &mut Vec<std::ops::Range<usize>>) -> bool {
+    // Internal commands are RESP arrays of bulk strings, which never need the scratch buffer.
     let mut scratch = Vec::new();
-    match protocol::parse_request(bytes, &mut spans, &mut scratch, &ReaderLimits::internal()) {
+    matches!(
+        protocol::parse_request(bytes, spans, &mut scratch, &ReaderLimits::internal()),
         Ok(Parsed::Command {
             source: protocol::ArgSource::Input,
             ..
-        }) if !spans.is_empty() => Some(spans),
-        _ => None,
-    }
+        }) if !spans.is_empty()
+    )
 }
 
 /// Fingerprint of a key for the lock table.
@@ -242,7 +252,7 @@ impl Shard {
             locks: Locks::default(),
             conns: Vec::new(),
             free: Vec::new(),
-            outbox: (0..peers).map(|_| Vec::new()).collect(),
+            outbox: (0..peers).map(|_| Batch::default()).collect(),
             to_send: Vec::new(),
             resume: Vec::new(),
             to_close: Vec::new(),
@@ -258,6 +268,8 @@ impl Shard {
             limits,
             clock: now_ms(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
+            reply_scratch: Vec::new(),
+            internal_spans: Vec::new(),
             node,
         }
     }
@@ -301,8 +313,35 @@ impl Shard {
 
     /// Queues a message for a peer; it leaves with the next flush.
     pub fn send(&mut self, to: usize, msg: Msg) {
-        self.outbox[to].push(msg);
+        self.outbox[to].msgs.push(msg);
         self.notify.notify();
+    }
+
+    /// Queues a command for a peer, its RESP bytes copied into the batch.
+    pub fn send_call(
+        &mut self,
+        to: usize,
+        token: u64,
+        db: usize,
+        proto: Protocol,
+        tx: Option<TxId>,
+        args: &[u8],
+    ) {
+        let args = self.outbox[to].push_bytes(args);
+        let call = Call {
+            token,
+            db: db as u16,
+            proto,
+            tx,
+            args,
+        };
+        self.send(to, Msg::Call(call));
+    }
+
+    /// Queues a reply for a peer, its bytes copied into the batch.
+    pub fn send_reply(&mut self, to: usize, token: u64, bytes: &[u8]) {
+        let bytes = self.outbox[to].push_bytes(bytes);
+        self.send(to, Msg::Reply { token, bytes });
     }
 
     /// Runs one command of the core table on this shard and appends its reply to `out`.
@@ -377,18 +416,32 @@ impl Shard {
     /// Runs a RESP-encoded command (from a peer or a transaction) and returns its reply.
     pub fn execute_resp(&mut self, db: usize, proto: Protocol, bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        match parse_internal(bytes) {
-            Some(spans) => self.execute(db, proto, &Args::new(bytes, &spans), &mut out),
-            None => Reply::new(&mut out, proto).error("ERR malformed internal command"),
-        }
+        self.execute_resp_into(db, proto, bytes, &mut out);
         out
     }
 
+    /// Runs a RESP-encoded command and appends its reply to `out`.
+    pub fn execute_resp_into(
+        &mut self,
+        db: usize,
+        proto: Protocol,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        let mut spans = std::mem::take(&mut self.internal_spans);
+        if parse_internal_into(bytes, &mut spans) {
+            self.execute(db, proto, &Args::new(bytes, &spans), out);
+        } else {
+            Reply::new(out, proto).error("ERR malformed internal command");
+        }
+        self.internal_spans = spans;
+    }
+
     /// Hands a reply to whoever waits for `token` on this shard: a task, or a connection's slot.
-    pub fn deliver(&mut self, token: u64, bytes: Vec<u8>) {
+    pub fn deliver(&mut self, token: u64, bytes: &[u8]) {
         if token & TASK_TOKEN != 0 {
             if let Some(tx) = self.waiting.remove(&token) {
-                tx.send(bytes);
+                tx.send(bytes.to_vec());
             }
             return;
         }
@@ -411,12 +464,16 @@ impl Shard {
     }
 
     /// Handles a batch of messages from peer `from`.
-    pub fn handle_batch(&mut self, from: usize, batch: Batch) {
+    pub fn handle_batch(&mut self, from: usize, mut batch: Batch) {
         self.clock = now_ms();
-        for msg in batch {
+        let msgs = std::mem::take(&mut batch.msgs);
+        for msg in msgs {
             match msg {
-                Msg::Call(call) => self.handle_call(from, call),
-                Msg::Reply { token, bytes } => self.deliver(token, bytes),
+                Msg::Call(call) => {
+                    let args = batch.bytes(call.args);
+                    self.handle_call(from, &call, args)
+                }
+                Msg::Reply { token, bytes } => self.deliver(token, batch.bytes(bytes)),
                 Msg::Lock {
                     tx,
                     footprint,
@@ -429,31 +486,19 @@ impl Shard {
                         self.send(from, Msg::Granted { token });
                     }
                 }
-                Msg::Granted { token } => self.deliver(token, Vec::new()),
+                Msg::Granted { token } => self.deliver(token, &[]),
                 Msg::Unlock { tx } => self.release(tx),
                 Msg::Change { token, change } => {
                     self.apply_change(change);
-                    self.send(
-                        from,
-                        Msg::Reply {
-                            token,
-                            bytes: b"+OK\r\n".to_vec(),
-                        },
-                    );
+                    self.send_reply(from, token, b"+OK\r\n");
                 }
                 Msg::Kill { token, filter } => {
                     let n = crate::client_cmd::kill_local(self, &filter);
-                    self.send(
-                        from,
-                        Msg::Reply {
-                            token,
-                            bytes: format!(":{n}\r\n").into_bytes(),
-                        },
-                    );
+                    self.send_reply(from, token, format!(":{n}\r\n").as_bytes());
                 }
                 Msg::Report { token, kind } => {
                     let bytes = crate::admin::report(self, kind);
-                    self.send(from, Msg::Reply { token, bytes });
+                    self.send_reply(from, token, &bytes);
                 }
                 Msg::Shutdown => {
                     self.node.shutdown.store(true, Ordering::Release);
@@ -509,30 +554,28 @@ impl Shard {
         self.config = config;
     }
 
-    fn handle_call(&mut self, from: usize, call: Call) {
+    fn handle_call(&mut self, from: usize, call: &Call, args: &[u8]) {
         if call.tx.is_none() && !self.locks.idle() {
-            if let Some(fp) = self.footprint_resp(call.db as usize, &call.args) {
+            if let Some(fp) = self.footprint_resp(call.db as usize, args) {
                 if self.locks.must_wait(&fp) {
                     let work = Deferred::Cmd {
                         from,
                         token: call.token,
                         db: call.db,
                         proto: call.proto,
-                        args: call.args,
+                        args: args.to_vec(),
                     };
                     self.locks.defer(fp, work);
                     return;
                 }
             }
         }
-        let bytes = self.execute_resp(call.db as usize, call.proto, &call.args);
-        self.send(
-            from,
-            Msg::Reply {
-                token: call.token,
-                bytes,
-            },
-        );
+        // The reply is built in a reused buffer, then copied into the batch for `from`.
+        let mut out = std::mem::take(&mut self.reply_scratch);
+        out.clear();
+        self.execute_resp_into(call.db as usize, call.proto, args, &mut out);
+        self.send_reply(from, call.token, &out);
+        self.reply_scratch = out;
     }
 
     /// What a RESP-encoded command locks here.
@@ -563,9 +606,9 @@ impl Shard {
             } => {
                 let bytes = self.execute_resp(db as usize, proto, &args);
                 if from == self.id {
-                    self.deliver(token, bytes);
+                    self.deliver(token, &bytes);
                 } else {
-                    self.send(from, Msg::Reply { token, bytes });
+                    self.send_reply(from, token, &bytes);
                 }
             }
             Deferred::Grant { from, token } => self.send(from, Msg::Granted { token }),

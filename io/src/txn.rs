@@ -17,7 +17,7 @@ use tessera_core::protocol::{scan, Args, Protocol, Reply};
 
 use crate::local::{oneshot, Oneshot};
 use crate::locks::{Footprint, TxId};
-use crate::mesh::{Call, Msg};
+use crate::mesh::Msg;
 use crate::shard::{current, fingerprint, Deferred, Shard};
 
 /// A unit of multi-shard work: one command, or the queue of an EXEC.
@@ -250,16 +250,7 @@ fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -
     }
     let (sender, wait) = oneshot();
     let token = sh.register_task(sender);
-    sh.send(
-        s,
-        Msg::Call(Call {
-            token,
-            db: db as u16,
-            proto,
-            tx,
-            args,
-        }),
-    );
+    sh.send_call(s, token, db, proto, tx, &args);
     Pending::Wait(wait)
 }
 
