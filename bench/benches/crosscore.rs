@@ -69,25 +69,30 @@ async fn connect(
     connected
 }
 
-/// The message shard 0 sends: a GET, encoded as a shard encodes a forwarded command.
-fn call(token: u64) -> Msg {
-    Msg::Call(Call {
-        token,
-        db: 0,
-        proto: Protocol::Resp2,
-        tx: None,
-        args: b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n".to_vec(),
-    })
+/// A batch of `batch` GETs, encoded as a shard encodes forwarded commands: the messages, and
+/// their bytes in the batch's one buffer.
+fn calls(batch: usize) -> Batch {
+    let mut calls = Batch::default();
+    for token in 0..batch as u64 {
+        let args = calls.push_bytes(b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n");
+        calls.msgs.push(Msg::Call(Call {
+            token,
+            db: 0,
+            proto: Protocol::Resp2,
+            tx: None,
+            args,
+        }));
+    }
+    calls
 }
 
 /// Sends one batch of `batch` calls and waits for the batch of replies.
 async fn round_trip(out: &ConnectedSender<Batch>, inbox: &ConnectedReceiver<Batch>, batch: usize) {
-    let calls: Batch = (0..batch as u64).map(call).collect();
-    if out.try_send(calls).is_err() {
+    if out.try_send(calls(batch)).is_err() {
         panic!("shard 1 is gone or its channel is full");
     }
     let replies = inbox.recv().await.expect("shard 1 answers");
-    assert_eq!(replies.len(), batch);
+    assert_eq!(replies.msgs.len(), batch);
 }
 
 impl Pair {
@@ -104,16 +109,17 @@ impl Pair {
             .spawn(move || async move {
                 let (out, inbox) = connect(to_0, from_0).await;
                 while let Some(batch) = inbox.recv().await {
-                    let replies: Batch = batch
-                        .into_iter()
-                        .map(|msg| match msg {
-                            Msg::Call(call) => Msg::Reply {
-                                token: call.token,
-                                bytes: b"+OK\r\n".to_vec(),
-                            },
-                            _ => panic!("shard 0 sends only calls"),
-                        })
-                        .collect();
+                    let mut replies = Batch::like(&batch);
+                    for msg in batch.msgs {
+                        let Msg::Call(call) = msg else {
+                            panic!("shard 0 sends only calls")
+                        };
+                        let bytes = replies.push_bytes(b"+OK\r\n");
+                        replies.msgs.push(Msg::Reply {
+                            token: call.token,
+                            bytes,
+                        });
+                    }
                     if out.try_send(replies).is_err() {
                         break;
                     }
