@@ -8,11 +8,18 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
+use super::request::MAX_KEY_DIGITS;
+
 const AFTER_HELP: &str = "\
 KEYS
   A key is the prefix followed by its number in plain decimal, memtier style: with the default
-  prefix, key 42 is `key:42`. The range is --key-minimum..=--key-maximum, or 0..=N-1 with
-  --keys N.
+  prefix, key 42 is `key:42`; with --key-digits 8 the number is zero-padded to 8 digits,
+  `key:00000042` (a wider number is written whole). The range is
+  --key-minimum..=--key-maximum, or 0..=N-1 with --keys N.
+
+PRELOAD ONLY
+  --preload --requests 0 (or -n 0) SETs every key of the range and exits without a measured
+  phase: the way to fill a server before measuring it, or to measure its memory.
 
 MEASUREMENT
   Latency is measured per request, from the time it was written to the socket (closed loop) or
@@ -28,6 +35,11 @@ REPORT
   the threads. --json writes the same numbers: ops_per_sec, seconds, requests, errors,
   unanswered, moved, ask, error_messages, and objects set, get, all with requests,
   ops_per_sec, mean_us, p50_us, p99_us, p999_us, p9999_us, max_us; plus preload and config.
+  --summary-line LABEL prints instead, on stdout, exactly one line for scripts (the table goes
+  to stderr):
+    LABEL OPS_PER_SEC P50_MS P99_MS P999_MS REQUESTS
+  over both commands together; REQUESTS counts every request of the measured phase, answered
+  or not (the JSON's `requests`), so a script can divide the server's CPU time by it.
 
 EXIT STATUS
   0 on success; 1 when any request got an error reply, no reply, or lost its connection (unless
@@ -36,7 +48,9 @@ EXIT STATUS
 EXAMPLES
   tessera-load --port 7001 --clients 50 --pipeline 16 --ratio 1:10 --keys 100000 --test-time 5
   tessera-load --port 7001 --rate 100000 --test-time 10 --json result.json
-  tessera-load --port 7003 --preload --shard-keys remote --keys 100000 --test-time 5";
+  tessera-load --port 7003 --preload --shard-keys remote --keys 100000 --test-time 5
+  tessera-load --port 7001 --preload -n 0 --keys 1000000 --key-digits 8 --data-size 16
+  tessera-load --port 7001 --keys 100000 --test-time 5 --summary-line 'A tessera'";
 
 /// Every option of `tessera-load`; `--help` is generated from these doc comments.
 #[derive(Parser, Debug, Clone)]
@@ -103,6 +117,12 @@ pub struct Args {
     #[arg(long, default_value = "key:")]
     pub key_prefix: String,
 
+    /// Zero-pad the key number to at least this many digits (8 gives `key:00000042`); 0 writes
+    /// it plain.
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(0..=MAX_KEY_DIGITS as i64))]
+    pub key_digits: u16,
+
     /// Size of each SET value, in bytes.
     #[arg(short = 'd', long, default_value_t = 32)]
     pub data_size: usize,
@@ -113,8 +133,9 @@ pub struct Args {
     pub test_time: Option<u64>,
 
     /// Requests per client in the measured phase (the total is threads x clients x N). The
-    /// default, when --test-time is not given either, is 10000.
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// default, when --test-time is not given either, is 10000. 0 skips the measured phase:
+    /// with --preload, only the preload runs.
+    #[arg(short = 'n', long)]
     pub requests: Option<u64>,
 
     /// Protocol version: with 3 each connection sends HELLO 3 first.
@@ -149,6 +170,11 @@ pub struct Args {
     /// to stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<String>,
+
+    /// Print to stdout only one line, `LABEL OPS_PER_SEC P50_MS P99_MS P999_MS REQUESTS` (both
+    /// commands together), and the table to stderr; for scripts. LABEL may contain spaces.
+    #[arg(long, value_name = "LABEL")]
+    pub summary_line: Option<String>,
 
     /// Exit with status 0 even when some requests got error replies or no reply.
     #[arg(long)]
@@ -237,6 +263,11 @@ impl Config {
                 return Err(format!("--key-stddev must be a positive number, not {sd}"));
             }
         }
+        if args.summary_line.is_some() && args.json.as_deref() == Some("-") {
+            return Err(
+                "--summary-line and --json - both write to stdout; give --json a file".into(),
+            );
+        }
         let stop = match (args.test_time, args.requests) {
             (Some(secs), _) => Stop::Time(Duration::from_secs(secs)),
             (None, Some(n)) => Stop::Requests(n),
@@ -298,6 +329,17 @@ mod tests {
         let config = Config::from_args(args).expect("valid");
         assert_eq!((config.key_min, config.key_max), (0, 9));
         let args = Args::parse_from(["tessera-load", "--key-minimum", "5", "--key-maximum", "4"]);
+        assert!(Config::from_args(args).is_err());
+    }
+
+    #[test]
+    fn zero_requests_and_the_summary_line() {
+        let args = Args::parse_from(["tessera-load", "--preload", "-n", "0", "--key-digits", "8"]);
+        let config = Config::from_args(args).expect("valid");
+        assert_eq!(config.stop, Stop::Requests(0));
+        assert_eq!(config.args.key_digits, 8);
+        assert!(Args::try_parse_from(["tessera-load", "--key-digits", "65"]).is_err());
+        let args = Args::parse_from(["tessera-load", "--summary-line", "A x", "--json", "-"]);
         assert!(Config::from_args(args).is_err());
     }
 }

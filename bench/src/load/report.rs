@@ -217,6 +217,19 @@ impl Summary {
         out
     }
 
+    /// The one line of `--summary-line`: `LABEL OPS_PER_SEC P50_MS P99_MS P999_MS REQUESTS`,
+    /// over both commands, ending in a newline.
+    pub fn line(&self, label: &str) -> String {
+        format!(
+            "{label} {:.0} {:.3} {:.3} {:.3} {}\n",
+            self.all.ops_per_sec,
+            self.all.p50_us / 1000.0,
+            self.all.p99_us / 1000.0,
+            self.all.p999_us / 1000.0,
+            self.requests()
+        )
+    }
+
     /// The JSON object: the table's numbers plus the configuration that produced them.
     pub fn json(&self, config: &Config) -> Value {
         let args = &config.args;
@@ -249,6 +262,7 @@ impl Summary {
                 "key_minimum": config.key_min,
                 "key_maximum": config.key_max,
                 "key_prefix": args.key_prefix,
+                "key_digits": args.key_digits,
                 "data_size": args.data_size,
                 "resp": args.resp,
                 "rate": args.rate,
@@ -286,5 +300,9 @@ mod tests {
         assert_eq!(summary.requests(), 1003);
         assert!(summary.failed());
         assert!(summary.table().contains("error: ERR x"));
+        let line = summary.line("A tessera");
+        assert!(line.starts_with("A tessera 50"), "{line}");
+        assert!(line.ends_with(" 1003\n"), "{line}");
+        assert_eq!(line.split_whitespace().count(), 7, "{line}");
     }
 }

@@ -1,8 +1,15 @@
 //! Request bytes: SET and GET written straight into a connection's output buffer.
 //!
 //! Everything that does not depend on the key (the command header, the key prefix, the SET
-//! value with its length line) is built once; per request only the key's digits and its length
-//! are written, so sending costs no allocation once the buffer has grown to its working size.
+//! value with its length line) is built once; per request only the key's digits (zero-padded
+//! from a constant when `--key-digits` asks for it) and its length are written, so sending costs
+//! no allocation once the buffer has grown to its working size.
+
+/// Zeros to pad key numbers with; `--key-digits` is capped at its length.
+const ZEROS: [u8; MAX_KEY_DIGITS] = [b'0'; MAX_KEY_DIGITS];
+
+/// The widest `--key-digits`.
+pub const MAX_KEY_DIGITS: usize = 64;
 
 /// The two commands the generator measures, also the index of their statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +37,8 @@ impl Command {
 #[derive(Debug, Clone)]
 pub struct Encoder {
     prefix: Vec<u8>,
+    /// Minimum width of the key number, zero-padded on the left (0: plain decimal).
+    digits: usize,
     /// `$<size>\r\n<value>\r\n`, the tail of every SET.
     set_tail: Vec<u8>,
 }
@@ -46,8 +55,22 @@ impl Encoder {
         set_tail.extend_from_slice(b"\r\n");
         Encoder {
             prefix: prefix.as_bytes().to_vec(),
+            digits: 0,
             set_tail,
         }
+    }
+
+    /// Zero-pads key numbers to at least `digits` digits (`key:00000042` with 8); 0 keeps them
+    /// plain. Widths above [`MAX_KEY_DIGITS`] are capped.
+    pub fn key_digits(mut self, digits: usize) -> Encoder {
+        self.digits = digits.min(MAX_KEY_DIGITS);
+        self
+    }
+
+    /// Zeros that go before a number of `len` digits.
+    #[inline]
+    fn padding(&self, len: usize) -> &'static [u8] {
+        &ZEROS[..self.digits.saturating_sub(len)]
     }
 
     /// Appends the request `command` for key number `key` to `out`.
@@ -59,11 +82,16 @@ impl Encoder {
         });
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(key).as_bytes();
+        let padding = self.padding(digits.len());
         let mut len = itoa::Buffer::new();
         out.push(b'$');
-        out.extend_from_slice(len.format(self.prefix.len() + digits.len()).as_bytes());
+        out.extend_from_slice(
+            len.format(self.prefix.len() + padding.len() + digits.len())
+                .as_bytes(),
+        );
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(padding);
         out.extend_from_slice(digits);
         out.extend_from_slice(b"\r\n");
         if command == Command::Set {
@@ -76,7 +104,10 @@ impl Encoder {
     pub fn key(&self, key: u64, out: &mut Vec<u8>) {
         out.clear();
         out.extend_from_slice(&self.prefix);
-        out.extend_from_slice(itoa::Buffer::new().format(key).as_bytes());
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(key).as_bytes();
+        out.extend_from_slice(self.padding(digits.len()));
+        out.extend_from_slice(digits);
     }
 }
 
@@ -96,5 +127,22 @@ mod tests {
         let mut key = Vec::new();
         encoder.key(1234, &mut key);
         assert_eq!(key, b"key:1234");
+    }
+
+    #[test]
+    fn pads_key_numbers() {
+        let encoder = Encoder::new("key:", 3).key_digits(8);
+        let mut out = Vec::new();
+        encoder.encode(Command::Get, 42, &mut out);
+        assert_eq!(out, b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n");
+        out.clear();
+        encoder.encode(Command::Set, 123_456_789, &mut out);
+        assert_eq!(
+            out,
+            b"*3\r\n$3\r\nSET\r\n$13\r\nkey:123456789\r\n$3\r\nabc\r\n"
+        );
+        let mut key = Vec::new();
+        encoder.key(0, &mut key);
+        assert_eq!(key, b"key:00000000");
     }
 }

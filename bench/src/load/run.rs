@@ -34,7 +34,8 @@ pub fn run(args: Args) -> ExitCode {
 fn try_run(args: Args) -> Result<bool, String> {
     let config = Config::from_args(args)?;
     let args = &config.args;
-    let encoder = Encoder::new(&args.key_prefix, args.data_size);
+    let encoder =
+        Encoder::new(&args.key_prefix, args.data_size).key_digits(usize::from(args.key_digits));
     let seed_addr = join_host_port(&args.host, i64::from(args.port));
     let resp3 = args.resp == 3;
     let by_shard = args.shard_keys != ShardKeys::Any;
@@ -238,7 +239,7 @@ fn banner(config: &Config, slots: Option<&SlotMap>) -> String {
     };
     format!(
         "tessera-load: {target}, {} threads x {} clients, pipeline {}, SET:GET {}:{}, keys \
-         {}{}..={} ({:?}, shard keys {:?}), {}-byte values, RESP{}, {mode}, {stop}",
+         {}{:0digits$}..={:0digits$} ({:?}, shard keys {:?}), {}-byte values, RESP{}, {mode}, {stop}",
         args.threads,
         args.clients,
         args.pipeline,
@@ -251,11 +252,13 @@ fn banner(config: &Config, slots: Option<&SlotMap>) -> String {
         args.shard_keys,
         args.data_size,
         args.resp,
+        digits = usize::from(args.key_digits),
     )
     .to_lowercase()
 }
 
-/// Prints the table (to stderr when the JSON goes to stdout) and writes the JSON.
+/// Prints the table (to stderr when the JSON or the summary line goes to stdout) and writes the
+/// JSON.
 fn output(summary: &Summary, config: &Config) -> Result<(), String> {
     let table = summary.table();
     let json = format!("{:#}\n", summary.json(config));
@@ -264,6 +267,13 @@ fn output(summary: &Summary, config: &Config) -> Result<(), String> {
             .write_all(text.as_bytes())
             .map_err(|e| format!("writing the report: {e}"))
     };
+    if let Some(label) = config.args.summary_line.as_deref() {
+        say(table.trim_end());
+        if let Some(path) = config.args.json.as_deref() {
+            std::fs::write(path, json).map_err(|e| format!("writing {path}: {e}"))?;
+        }
+        return stdout(&summary.line(label));
+    }
     match config.args.json.as_deref() {
         Some("-") => {
             say(table.trim_end());
