@@ -360,6 +360,7 @@ echo "   B:       tessera-load --port PORT --test-time $SECONDS_PER_RUN ${LOAD_B
 echo "   C:       tessera-load --port PORT --test-time $SECONDS_PER_RUN ${LOAD_C[*]}"
 echo "   A-free:  as A, quota off"
 echo "   D:       tessera-load --port PORT --test-time $SECONDS_PER_RUN ${LOAD_B[*]} --shard-keys local|remote (unpinned)"
+echo "   D1:      tessera-load --port PORT --test-time $SECONDS_PER_RUN ${LOAD_A[*]} --shard-keys local|remote (unpinned)"
 echo "   preload: tessera-load --port PORT --keys $KEYS --preload --requests 0 (before A, B, C, D)"
 echo "   M:       tessera-load --port PORT --keys $MEM_KEYS --key-digits 8 --data-size 16 --preload --requests 0"
 
@@ -420,6 +421,7 @@ preload "$PORT_tessera" $KEYS --data-size 32
 for round in $(seq 1 "$ROUNDS"); do
     for keys in local remote; do
         run_load "D-$keys" tessera "" "${LOAD_B[@]}" --shard-keys "$keys"
+        run_load "D1-$keys" tessera "" "${LOAD_A[@]}" --shard-keys "$keys"
     done
 done
 stop_server "$PID_tessera"
@@ -503,6 +505,7 @@ END {
             vr = vc = ""
             if (s == "tessera") { vr = fmt(ratio(w, "redis")); vc = fmt(ratio(w, "ceiling")) }
             if (w == "D-remote" && ops("D-local", "tessera") > 0) vr = sprintf("%.2fx local", ops("D-remote", "tessera") / ops("D-local", "tessera"))
+            if (w == "D1-remote" && ops("D1-local", "tessera") > 0) vr = sprintf("%.2fx local", ops("D1-remote", "tessera") / ops("D1-local", "tessera"))
             printf "%-11s %-8s %10.0f %7s %7s %7s %7s %7s %5s %8s %9s\n", w, s, median(OPS[k]), spread(OPS[k]), median(P50[k]), median(P99[k]), median(P999[k]), median(CPU[k]), median(BUSY[k]), vr, vc
         }
     }
@@ -522,7 +525,8 @@ END {
     tp = median(P99["A-free" SUBSEP "tessera"]); rp = median(P99["A-free" SUBSEP "redis"])
     bar("A-free p99 tessera/redis", (rp > 0) ? tp / rp : "", "<=", 1.0)
     bar("C vs redis", ratio("C", "redis"), ">=", 1.0)
-    bar("D remote/local", (ops("D-local", "tessera") > 0) ? ops("D-remote", "tessera") / ops("D-local", "tessera") : "", ">=", 0.7)
+    bar("D remote/local (load B, pipeline 16)", (ops("D-local", "tessera") > 0) ? ops("D-remote", "tessera") / ops("D-local", "tessera") : "", ">=", 0.7)
+    bar("D1 remote/local (load A, no pipelining)", (ops("D1-local", "tessera") > 0) ? ops("D1-remote", "tessera") / ops("D1-local", "tessera") : "", ">=", 0.7)
     bar("M used_memory/key vs redis", MU, "<=", 0.8)
     bar("M RSS/key vs redis", MR, "<=", 1.0)
     bar("rb-P16 vs ceiling, worse of SET/GET", ratio("rb-P16", "ceiling"), ">=", 0.85)
