@@ -77,6 +77,11 @@ impl Db {
         self.get_mut_quiet(key, now_ms).map(|e| &*e)
     }
 
+    /// Starts loading the memory a lookup of `key` will touch (see [`SegTable::prefetch`]).
+    pub fn prefetch(&self, key: &[u8]) {
+        self.table.prefetch(key);
+    }
+
     /// Looks a key up without removing it when expired (it reads as absent all the same).
     pub fn peek(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
         self.table
