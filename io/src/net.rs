@@ -483,7 +483,9 @@ const PREFETCH_AHEAD: usize = 64;
 
 /// When `buf` holds several commands (a pipeline), looks ahead at the keys they name and starts
 /// loading those this shard owns, so the table's cache misses overlap instead of stalling each
-/// command in turn. A buffer with a single command is left alone: nothing to overlap.
+/// command in turn. The keys are hashed first and prefetched in a second, tight loop: only
+/// there are the loads of several keys in flight together. A buffer with a single command is
+/// left alone: nothing to overlap.
 fn prefetch_pipeline(
     sh: &Shard,
     idx: usize,
@@ -494,17 +496,20 @@ fn prefetch_pipeline(
     let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
         return;
     };
+    let db = &sh.ks.dbs[db];
     let shards = sh.node.shards;
+    let mut hashes = [0u64; PREFETCH_AHEAD];
+    let mut count = 0;
     let mut pos = 0;
-    for n in 0..PREFETCH_AHEAD {
+    while pos < buf.len() && count < PREFETCH_AHEAD {
         let Ok(Parsed::Command {
             consumed,
             source: protocol::ArgSource::Input,
         }) = protocol::parse_request(&buf[pos..], spans, scratch, &sh.limits)
         else {
-            return;
+            break;
         };
-        if n == 0 && consumed == buf.len() {
+        if pos == 0 && consumed == buf.len() {
             return;
         }
         let args = Args::new(&buf[pos..pos + consumed], spans);
@@ -513,17 +518,26 @@ fn prefetch_pipeline(
             false => tessera_core::commands::lookup(args.get(0)),
         };
         if let Some(cmd) = command {
-            for k in cmd.keys.key_indexes(args.len()).take(16) {
+            for k in cmd.keys.key_indexes(args.len()) {
                 let key = args.get(k);
-                if shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id {
-                    sh.ks.dbs[db].prefetch(key);
+                if count < PREFETCH_AHEAD
+                    && (shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id)
+                {
+                    hashes[count] = db.hash(key);
+                    count += 1;
                 }
             }
         }
         pos += consumed;
-        if pos >= buf.len() {
-            return;
-        }
+    }
+    let mut entries: [Option<&tessera_core::keyspace::Entry>; PREFETCH_AHEAD] =
+        [None; PREFETCH_AHEAD];
+    for (entry, &h) in entries.iter_mut().zip(&hashes[..count]) {
+        *entry = db.prefetch(h);
+    }
+    // By now the first entries have arrived: start on the values they point to.
+    for entry in entries[..count].iter().flatten() {
+        entry.prefetch_value();
     }
 }
 

@@ -119,6 +119,23 @@ impl Bytes {
         result
     }
 
+    /// Asks the CPU to start loading the first bytes of a string kept on the heap; a short
+    /// string is already where its value is.
+    pub fn prefetch(&self) {
+        let p = match &self.0 {
+            Repr::Inline { .. } => return,
+            Repr::Heap { ptr, .. } => ptr.as_ptr() as *const u8,
+            Repr::Huge(v) => v.as_ptr(),
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: prefetching is a hint; it never faults, whatever the address.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = p;
+    }
+
     /// Bytes reserved, spare room included (a short string reports its length).
     pub fn capacity(&self) -> usize {
         match &self.0 {

@@ -26,6 +26,12 @@ impl Entry {
         }
     }
 
+    /// Starts loading the bytes of a value kept outside the entry (a string longer than fits
+    /// inline), once the entry itself is in cache or on its way.
+    pub fn prefetch_value(&self) {
+        self.value.prefetch();
+    }
+
     /// True when the key's time has passed at `now_ms`.
     pub fn is_expired(&self, now_ms: u64) -> bool {
         self.expire_at != 0 && self.expire_at <= now_ms
@@ -77,9 +83,16 @@ impl Db {
         self.get_mut_quiet(key, now_ms).map(|e| &*e)
     }
 
-    /// Starts loading the memory a lookup of `key` will touch (see [`SegTable::prefetch`]).
-    pub fn prefetch(&self, key: &[u8]) {
-        self.table.prefetch(key);
+    /// The hash of `key` in this database's table, for [`Db::prefetch`].
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.table.hash(key)
+    }
+
+    /// Starts loading the memory a lookup of the key with hash `h` will touch (see
+    /// [`SegTable::prefetch`]).
+    /// Returns the entry being loaded, for [`Entry::prefetch_value`].
+    pub fn prefetch(&self, h: u64) -> Option<&Entry> {
+        self.table.prefetch(h).map(|s| s.value())
     }
 
     /// Looks a key up without removing it when expired (it reads as absent all the same).

@@ -257,19 +257,19 @@ impl<V> SegTable<V> {
             .find(probe(h), |s| s.key() == key)
     }
 
-    /// Starts loading what a lookup of `key` will touch: the segment's control bytes and bucket
-    /// now (the CPU overlaps these loads across calls), and the entry behind the bucket as a
-    /// prefetch. Pipelined commands call this for the keys ahead of them, so their misses
-    /// overlap instead of queueing one after another.
-    pub fn prefetch(&self, key: &[u8]) {
-        let h = self.hash(key);
-        if let Some(slot) = self.segments[self.segment_of(h)]
+    /// Starts loading what a lookup of the key with hash `h` (from [`SegTable::hash`]) will
+    /// touch: the segment's control bytes and bucket now, and the entry behind the bucket as a
+    /// prefetch. Called in a tight loop over the keys of a pipeline, the loads of several keys
+    /// are in flight at once instead of queueing one after another.
+    /// Returns the slot whose entry is being loaded (its value may live elsewhere: see
+    /// [`Slot::prefetch`]'s callers).
+    pub fn prefetch(&self, h: u64) -> Option<&Slot<V>> {
+        let slot = self.segments[self.segment_of(h)]
             .table
             .iter_hash(probe(h))
-            .next()
-        {
-            slot.prefetch();
-        }
+            .next()?;
+        slot.prefetch();
+        Some(slot)
     }
 
     /// The entry for `key`, to change its value.

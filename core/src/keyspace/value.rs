@@ -36,6 +36,14 @@ impl Value {
         Value::Str(Bytes::new(bytes))
     }
 
+    /// Starts loading the value's bytes when they live outside the value (see
+    /// [`Bytes::prefetch`]).
+    pub fn prefetch(&self) {
+        if let Value::Str(b) = self {
+            b.prefetch();
+        }
+    }
+
     /// The name TYPE answers.
     pub fn type_name(&self) -> &'static str {
         match self {
