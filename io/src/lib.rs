@@ -20,6 +20,7 @@ pub mod memory;
 pub mod mesh;
 pub mod multi;
 pub mod net;
+pub mod prefetch;
 pub mod ring;
 pub mod server_cmds;
 pub mod session;

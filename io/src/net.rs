@@ -13,7 +13,6 @@ use std::sync::atomic::Ordering;
 use glommio::io::BufferedFile;
 use io_uring::{cqueue, opcode, types};
 use tessera_core::protocol::{self, Args, Parsed, Reply};
-use tessera_core::slot;
 
 use crate::conn::Conn;
 use crate::dispatch::{dispatch, Flow};
@@ -437,7 +436,7 @@ fn parse_loop(
     sh.to_send.push(idx as u32);
     let node = sh.node.clone();
     if node.fixed.is_none() {
-        prefetch_pipeline(sh, idx, buf, spans, scratch);
+        crate::prefetch::pipeline(sh, idx, buf, spans, scratch);
     }
     while pos < buf.len() {
         let limits = sh.limits;
@@ -476,69 +475,6 @@ fn parse_loop(
         }
     }
     pos
-}
-
-/// Most pipelined commands whose keys are prefetched ahead of running them.
-const PREFETCH_AHEAD: usize = 64;
-
-/// When `buf` holds several commands (a pipeline), looks ahead at the keys they name and starts
-/// loading those this shard owns, so the table's cache misses overlap instead of stalling each
-/// command in turn. The keys are hashed first and prefetched in a second, tight loop: only
-/// there are the loads of several keys in flight together. A buffer with a single command is
-/// left alone: nothing to overlap.
-fn prefetch_pipeline(
-    sh: &Shard,
-    idx: usize,
-    buf: &[u8],
-    spans: &mut Vec<std::ops::Range<usize>>,
-    scratch: &mut Vec<u8>,
-) {
-    let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
-        return;
-    };
-    let db = &sh.ks.dbs[db];
-    let shards = sh.node.shards;
-    let mut hashes = [0u64; PREFETCH_AHEAD];
-    let mut count = 0;
-    let mut pos = 0;
-    while pos < buf.len() && count < PREFETCH_AHEAD {
-        let Ok(Parsed::Command {
-            consumed,
-            source: protocol::ArgSource::Input,
-        }) = protocol::parse_request(&buf[pos..], spans, scratch, &sh.limits)
-        else {
-            break;
-        };
-        if pos == 0 && consumed == buf.len() {
-            return;
-        }
-        let args = Args::new(&buf[pos..pos + consumed], spans);
-        let command = match args.is_empty() {
-            true => None,
-            false => tessera_core::commands::lookup(args.get(0)),
-        };
-        if let Some(cmd) = command {
-            for k in cmd.keys.key_indexes(args.len()) {
-                let key = args.get(k);
-                if count < PREFETCH_AHEAD
-                    && (shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id)
-                {
-                    hashes[count] = db.hash(key);
-                    count += 1;
-                }
-            }
-        }
-        pos += consumed;
-    }
-    let mut entries: [Option<&tessera_core::keyspace::Entry>; PREFETCH_AHEAD] =
-        [None; PREFETCH_AHEAD];
-    for (entry, &h) in entries.iter_mut().zip(&hashes[..count]) {
-        *entry = db.prefetch(h);
-    }
-    // By now the first entries have arrived: start on the values they point to.
-    for entry in entries[..count].iter().flatten() {
-        entry.prefetch_value();
-    }
 }
 
 fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {

@@ -466,6 +466,9 @@ impl Shard {
     /// Handles a batch of messages from peer `from`.
     pub fn handle_batch(&mut self, from: usize, mut batch: Batch) {
         self.clock = now_ms();
+        let mut spans = std::mem::take(&mut self.internal_spans);
+        crate::prefetch::calls(self, &batch, &mut spans);
+        self.internal_spans = spans;
         let msgs = std::mem::take(&mut batch.msgs);
         for msg in msgs {
             match msg {

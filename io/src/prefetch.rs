@@ -1,0 +1,136 @@
+//! Prefetching for batches of commands: the keys a batch will read are looked up ahead, so their
+//! cache misses are in flight together instead of stalling each command in turn.
+//!
+//! A lookup misses up to three times on a large keyspace: the segment's bucket, the entry it
+//! points to, and a value that lives outside its entry. Commands run one after another, so
+//! without help those misses queue up: on this kind of machine they were a third of the time
+//! of a pipelined GET. Here the keys are hashed first, then prefetched in tight loops (buckets
+//! and entries, then values), where the CPU overlaps the loads of many keys.
+
+use tessera_core::commands::{self, Command};
+use tessera_core::keyspace::{Entry, Keyspace};
+use tessera_core::protocol::{self, Args, Parsed};
+use tessera_core::slot;
+
+use crate::mesh::{Batch, Msg};
+use crate::shard::{parse_internal_into, Shard};
+
+/// Most keys warmed at once.
+const AHEAD: usize = 64;
+
+/// Keys to warm: (database, hash) pairs.
+struct Keys {
+    hashes: [(usize, u64); AHEAD],
+    count: usize,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        Keys {
+            hashes: [(0, 0); AHEAD],
+            count: 0,
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.count == AHEAD
+    }
+
+    /// Adds the keys of one command that `owned` says live here.
+    fn add(
+        &mut self,
+        ks: &Keyspace,
+        db: usize,
+        cmd: &Command,
+        args: &Args<'_>,
+        owned: impl Fn(&[u8]) -> bool,
+    ) {
+        let Some(table) = ks.dbs.get(db) else {
+            return;
+        };
+        for k in cmd.keys.key_indexes(args.len()) {
+            let key = args.get(k);
+            if self.full() {
+                return;
+            }
+            if owned(key) {
+                self.hashes[self.count] = (db, table.hash(key));
+                self.count += 1;
+            }
+        }
+    }
+
+    /// Starts loading every key's bucket and entry, then the values outside their entries.
+    fn warm(&self, ks: &Keyspace) {
+        let mut entries: [Option<&Entry>; AHEAD] = [None; AHEAD];
+        for (entry, &(db, h)) in entries.iter_mut().zip(&self.hashes[..self.count]) {
+            *entry = ks.dbs[db].prefetch(h);
+        }
+        for entry in entries[..self.count].iter().flatten() {
+            entry.prefetch_value();
+        }
+    }
+}
+
+/// When `buf` holds several commands of connection `idx` (a pipeline), warms the keys they name
+/// that this shard owns. A buffer with a single command is left alone: nothing to overlap.
+pub fn pipeline(
+    sh: &Shard,
+    idx: usize,
+    buf: &[u8],
+    spans: &mut Vec<std::ops::Range<usize>>,
+    scratch: &mut Vec<u8>,
+) {
+    let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
+        return;
+    };
+    let shards = sh.node.shards;
+    let owned = |key: &[u8]| shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id;
+    let mut keys = Keys::new();
+    let mut pos = 0;
+    while pos < buf.len() && !keys.full() {
+        let Ok(Parsed::Command {
+            consumed,
+            source: protocol::ArgSource::Input,
+        }) = protocol::parse_request(&buf[pos..], spans, scratch, &sh.limits)
+        else {
+            break;
+        };
+        if pos == 0 && consumed == buf.len() {
+            return;
+        }
+        let args = Args::new(&buf[pos..pos + consumed], spans);
+        if let Some(cmd) = (!args.is_empty())
+            .then(|| commands::lookup(args.get(0)))
+            .flatten()
+        {
+            keys.add(&sh.ks, db, cmd, &args, owned);
+        }
+        pos += consumed;
+    }
+    keys.warm(&sh.ks);
+}
+
+/// Warms the keys of the commands a peer sent in `batch` (they live here: that is why they
+/// came).
+pub fn calls(sh: &Shard, batch: &Batch, spans: &mut Vec<std::ops::Range<usize>>) {
+    if batch.msgs.len() < 2 {
+        return;
+    }
+    let mut keys = Keys::new();
+    for msg in &batch.msgs {
+        if keys.full() {
+            break;
+        }
+        let Msg::Call(call) = msg else { continue };
+        let bytes = batch.bytes(call.args);
+        if !parse_internal_into(bytes, spans) {
+            continue;
+        }
+        let args = Args::new(bytes, spans);
+        if let Some(cmd) = commands::lookup(args.get(0)) {
+            keys.add(&sh.ks, call.db as usize, cmd, &args, |_| true);
+        }
+    }
+    keys.warm(&sh.ks);
+}
