@@ -48,6 +48,11 @@ struct Io {
     scratch: Vec<u8>,
 }
 
+/// Empty turns before the loop sleeps.
+const SPIN_IDLE: u32 = 4;
+/// Empty turns before the loop sleeps while peers owe this shard replies.
+const SPIN_AWAITING: u32 = 64;
+
 /// Runs the shard's network loop until the node shuts down.
 pub async fn run(
     shard: Rc<std::cell::RefCell<Shard>>,
@@ -124,7 +129,14 @@ pub async fn run(
             continue;
         }
         idle_rounds += 1;
-        if idle_rounds < 4 {
+        // Replies owed by peers come back within a turn of theirs: waiting for them awake is
+        // cheaper than a sleep and a wake-up per round trip.
+        let spin = if shard.borrow().awaiting_peers > 0 {
+            SPIN_AWAITING
+        } else {
+            SPIN_IDLE
+        };
+        if idle_rounds < spin {
             glommio::executor().yield_now().await;
             continue;
         }

@@ -132,6 +132,8 @@ pub struct Shard {
     pub clock: u64,
     /// Batches that could not be sent yet because a peer's channel was full, per peer.
     pub stalled: Vec<VecDeque<Batch>>,
+    /// Calls sent to peers whose replies have not come back yet.
+    pub awaiting_peers: usize,
     /// Reused by commands from peers: their reply is built here, then copied into the batch.
     reply_scratch: Vec<u8>,
     /// Reused spans of commands from peers.
@@ -268,6 +270,7 @@ impl Shard {
             limits,
             clock: now_ms(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
+            awaiting_peers: 0,
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
             node,
@@ -328,6 +331,7 @@ impl Shard {
         args: &[u8],
     ) {
         let args = self.outbox[to].push_bytes(args);
+        self.awaiting_peers += 1;
         let call = Call {
             token,
             db: db as u16,
@@ -476,7 +480,10 @@ impl Shard {
                     let args = batch.bytes(call.args);
                     self.handle_call(from, &call, args)
                 }
-                Msg::Reply { token, bytes } => self.deliver(token, batch.bytes(bytes)),
+                Msg::Reply { token, bytes } => {
+                    self.awaiting_peers = self.awaiting_peers.saturating_sub(1);
+                    self.deliver(token, batch.bytes(bytes))
+                }
                 Msg::Lock {
                     tx,
                     footprint,
