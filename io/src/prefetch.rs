@@ -18,6 +18,10 @@ use crate::shard::{parse_internal_into, Shard};
 /// Most keys warmed at once.
 const AHEAD: usize = 64;
 
+/// Databases smaller than this stay in the CPU's caches anyway: looking ahead would only parse
+/// every command twice.
+const MIN_KEYS: usize = 8192;
+
 /// Keys to warm: (database, hash) pairs.
 struct Keys {
     hashes: [(usize, u64); AHEAD],
@@ -84,6 +88,9 @@ pub fn pipeline(
     let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
         return;
     };
+    if sh.ks.dbs.get(db).is_none_or(|d| d.len() < MIN_KEYS) {
+        return;
+    }
     let shards = sh.node.shards;
     let owned = |key: &[u8]| shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id;
     let mut keys = Keys::new();
@@ -114,7 +121,7 @@ pub fn pipeline(
 /// Warms the keys of the commands a peer sent in `batch` (they live here: that is why they
 /// came).
 pub fn calls(sh: &Shard, batch: &Batch, spans: &mut Vec<std::ops::Range<usize>>) {
-    if batch.msgs.len() < 2 {
+    if batch.msgs.len() < 2 || sh.ks.dbs.iter().all(|d| d.len() < MIN_KEYS) {
         return;
     }
     let mut keys = Keys::new();
