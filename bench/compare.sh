@@ -102,13 +102,16 @@ trap 'exit 143' TERM
 fail() { echo "compare.sh: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
-# The machine, and the cores: the server on cpu 1, the load on cpu 0.
+# The machine, and the cores: the load on the first CPU this process may use, the server on the
+# second (cpu 0 and cpu 1 on a plain 2-core machine; whatever a container's cpuset allows).
 # ---------------------------------------------------------------------------------------------
-CPUS=$(nproc)
-SERVER_CPU=1
-LOAD_CPU=0
+ALLOWED=$(python3 -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))' 2>/dev/null \
+    || taskset -cp $$ | sed 's/.*: //' | tr ',' '\n' | awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }' | tr '\n' ' ')
+read -r -a ALLOWED_CPUS <<< "$ALLOWED"
+CPUS=${#ALLOWED_CPUS[@]}
+LOAD_CPU=${ALLOWED_CPUS[0]}
+SERVER_CPU=${ALLOWED_CPUS[1]:-${ALLOWED_CPUS[0]}}
 if [ "$CPUS" -lt 2 ]; then
-    SERVER_CPU=0
     echo "== WARNING: one core only: server and load share it, so the numbers say little"
 fi
 CLK_TCK=$(getconf CLK_TCK)
