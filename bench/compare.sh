@@ -219,9 +219,13 @@ cpu_us() {
 # free_port VAR: sets VAR to a TCP port nothing listens on, not handed out before by this script.
 USED_PORTS=" "
 free_port() {
-    local port
+    local port low
+    # Below the ephemeral range: a client connection's local port there would make the server's
+    # bind fail, and the load opens thousands of connections.
+    low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 12000 ] || low=32768
     for _ in $(seq 1 200); do
-        port=$(( 20000 + RANDOM % 30000 ))
+        port=$(( 10000 + RANDOM % (low - 10000) ))
         case "$USED_PORTS" in *" $port "*) continue ;; esac
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             USED_PORTS="$USED_PORTS$port "
@@ -237,7 +241,7 @@ wait_server() {
     local pid=$1 port=$2 log=$3
     for _ in $(seq 1 200); do
         if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$log" >&2 2>/dev/null || true
+            tail -n 20 "$log" "$WORK"/*.log >&2 2>/dev/null || true
             fail "the server on port $port (pid $pid) exited at start-up; its log is above"
         fi
         if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
