@@ -405,3 +405,77 @@ fn a_long_conversation_of_single_commands() {
         );
     }
 }
+
+#[test]
+fn pipelines_over_a_large_keyspace_read_what_was_written() {
+    // Large enough that both shards look ahead at pipelined keys (and at the keys a peer's batch
+    // brings): long and short values, commands without keys, bad arities and unknown commands
+    // in the middle of the pipeline all keep their replies and their order.
+    let server = Server::start(&[]);
+    let keys = alternating_keys("big", 40_000);
+    let value = |i: usize| {
+        if i % 2 == 0 {
+            format!("v{i}")
+        } else {
+            format!("a-value-longer-than-twenty-two-bytes-{i}")
+        }
+    };
+    let mut c = server.raw_conn();
+    let mut request = Vec::new();
+    for chunk in keys.chunks(100).enumerate() {
+        let (n, chunk) = chunk;
+        let mut args = vec!["MSET".to_string()];
+        for (j, k) in chunk.iter().enumerate() {
+            args.push(k.clone());
+            args.push(value(n * 100 + j));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        request.extend(encode_str(&args));
+    }
+    let mut writer = c.stream().try_clone().unwrap();
+    let sender = thread::spawn(move || writer.write_all(&request).unwrap());
+    for _ in 0..keys.len() / 100 {
+        assert_eq!(c.read(), Resp::Simple("OK".into()));
+    }
+    sender.join().unwrap();
+
+    let mut request = Vec::new();
+    let mut want = Vec::new();
+    for i in (0..keys.len()).step_by(7) {
+        match i % 5 {
+            0 => {
+                request.extend(encode_str(&["GET", &keys[i]]));
+                want.push(Resp::bulk(&value(i)));
+            }
+            1 => {
+                request.extend(encode_str(&["MGET", &keys[i], &keys[i - 1], "big:missing"]));
+                want.push(Resp::Array(Some(vec![
+                    Resp::bulk(&value(i)),
+                    Resp::bulk(&value(i - 1)),
+                    Resp::Bulk(None),
+                ])));
+            }
+            2 => {
+                request.extend(encode_str(&["GET"]));
+                want.push(Resp::Error(
+                    "ERR wrong number of arguments for 'get' command".into(),
+                ));
+            }
+            3 => {
+                request.extend(encode_str(&["STRLEN", &keys[i]]));
+                want.push(Resp::Int(value(i).len() as i64));
+            }
+            _ => {
+                request.extend(encode_str(&["PING"]));
+                want.push(Resp::Simple("PONG".into()));
+            }
+        }
+    }
+    let mut writer = c.stream().try_clone().unwrap();
+    let sender = thread::spawn(move || writer.write_all(&request).unwrap());
+    for (n, w) in want.iter().enumerate() {
+        assert_eq!(&c.read(), w, "reply {n}");
+    }
+    sender.join().unwrap();
+    assert_eq!(c.cmd(&["DBSIZE"]), Resp::Int(40_000));
+}
