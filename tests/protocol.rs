@@ -414,7 +414,7 @@ fn pipelines_over_a_large_keyspace_read_what_was_written() {
     let server = Server::start(&[]);
     let keys = alternating_keys("big", 40_000);
     let value = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             format!("v{i}")
         } else {
             format!("a-value-longer-than-twenty-two-bytes-{i}")
