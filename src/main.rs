@@ -4,20 +4,11 @@
 //! `directive value` lines with redis.conf's names, then `--directive value` arguments that
 //! override it. With nothing at all it serves 127.0.0.1:6379 on every core it may use.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use tessera_core::config::Config;
-
-static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Counts what the process allocates, for INFO's `used_memory`.
 #[global_allocator]
 static ALLOCATOR: tessera_io::memory::Counting = tessera_io::memory::Counting;
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Release);
-}
 
 fn usage() -> ! {
     println!("Usage: tessera [/path/to/tessera.conf] [--directive value ...]");
@@ -103,21 +94,7 @@ fn main() {
             std::process::exit(1);
         }
     }
-    // SAFETY: installing a handler that only stores to an atomic.
-    unsafe {
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = stop.clone();
-    std::thread::spawn(move || loop {
-        if STOP.load(Ordering::Acquire) {
-            watcher.store(true, Ordering::Release);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    });
+    let stop = tessera_io::signals::stop_on_signals();
     let threads = config.threads;
     if let Err(e) = tessera_io::start(config, threads, stop) {
         tessera_io::log::warn(&format!("Fatal: {e}"));

@@ -25,6 +25,7 @@ pub mod ring;
 pub mod server_cmds;
 pub mod session;
 pub mod shard;
+pub mod signals;
 pub mod timers;
 pub mod txn;
 pub mod watch;

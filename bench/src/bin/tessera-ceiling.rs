@@ -5,18 +5,9 @@
 //! MGET one such value per key, PING `+PONG`, everything else `+OK`. Tessera's throughput is
 //! read as a fraction of this server's, measured on the same machine in the same run.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use clap::Parser;
 use tessera_core::config::Config;
 use tessera_io::ceiling::FixedReplies;
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Release);
-}
 
 /// Fixed replies on Tessera's own network path: the most the I/O path allows.
 #[derive(Parser)]
@@ -43,21 +34,7 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     }
-    // SAFETY: installing a handler that only stores to an atomic.
-    unsafe {
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = stop.clone();
-    std::thread::spawn(move || loop {
-        if STOP.load(Ordering::Acquire) {
-            watcher.store(true, Ordering::Release);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    });
+    let stop = tessera_io::signals::stop_on_signals();
     let fixed = FixedReplies {
         value: vec![b'x'; cli.value_size],
     };
