@@ -38,6 +38,19 @@ pub struct Config {
     pub threads: usize,
     /// Background tasks per second: expiry cycle, client timeouts (`hz`).
     pub hz: u64,
+    /// Most fields a hash keeps packed in a listpack (`hash-max-listpack-entries`).
+    pub hash_max_listpack_entries: u64,
+    /// Longest field or value a packed hash keeps (`hash-max-listpack-value`).
+    pub hash_max_listpack_value: u64,
+    /// Most members a sorted set keeps packed in a listpack (`zset-max-listpack-entries`).
+    pub zset_max_listpack_entries: u64,
+    /// Longest member a packed sorted set keeps (`zset-max-listpack-value`).
+    pub zset_max_listpack_value: u64,
+    /// Most integers a set keeps as an intset (`set-max-intset-entries`).
+    pub set_max_intset_entries: u64,
+    /// Size of each packed node of a list: positive, a count of elements; -1 to -5, a byte
+    /// size of 4, 8, 16, 32 or 64 KiB (`list-max-listpack-size`).
+    pub list_max_listpack_size: i64,
     /// Directives accepted for compatibility whose values are only remembered.
     pub inert: Vec<(&'static str, String)>,
     /// Name of the config file the server was started with, for CONFIG REWRITE.
@@ -61,6 +74,12 @@ impl Default for Config {
             enable_debug_command: "no".into(),
             threads: 0,
             hz: 10,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            list_max_listpack_size: -2,
             inert: INERT.iter().map(|(k, v)| (*k, v.to_string())).collect(),
             config_file: None,
         }
@@ -130,10 +149,6 @@ const INERT: &[(&str, &str)] = &[
     ("dynamic-hz", "yes"),
     ("enable-module-command", "no"),
     ("enable-protected-configs", "no"),
-    ("hash-max-listpack-entries", "512"),
-    ("hash-max-listpack-value", "64"),
-    ("hash-max-ziplist-entries", "512"),
-    ("hash-max-ziplist-value", "64"),
     ("hll-sparse-max-bytes", "3000"),
     ("ignore-warnings", ""),
     ("io-threads", "1"),
@@ -150,8 +165,6 @@ const INERT: &[(&str, &str)] = &[
     ("lfu-decay-time", "1"),
     ("lfu-log-factor", "10"),
     ("list-compress-depth", "0"),
-    ("list-max-listpack-size", "-2"),
-    ("list-max-ziplist-size", "-2"),
     ("lua-time-limit", "5000"),
     ("masterauth", ""),
     ("masteruser", ""),
@@ -199,7 +212,6 @@ const INERT: &[(&str, &str)] = &[
     ("sanitize-dump-payload", "no"),
     ("save", "3600 1 300 100 60 10000"),
     ("server_cpulist", ""),
-    ("set-max-intset-entries", "512"),
     ("set-proc-title", "yes"),
     ("shutdown-on-sigint", "default"),
     ("shutdown-on-sigterm", "default"),
@@ -247,10 +259,6 @@ const INERT: &[(&str, &str)] = &[
     ("tracking-table-max-keys", "1000000"),
     ("unixsocket", ""),
     ("unixsocketperm", "0"),
-    ("zset-max-listpack-entries", "128"),
-    ("zset-max-listpack-value", "64"),
-    ("zset-max-ziplist-entries", "128"),
-    ("zset-max-ziplist-value", "64"),
 ];
 
 /// Old names Redis 7.0 still accepts for its directives.
@@ -335,6 +343,60 @@ fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
 
 /// Every directive Tessera knows, in the order CONFIG GET * lists them.
 pub static DIRECTIVES: &[Directive] = &[
+    Directive {
+        name: "hash-max-listpack-entries",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_entries = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "hash-max-listpack-value",
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_value = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "zset-max-listpack-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_entries = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "zset-max-listpack-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_value = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "set-max-intset-entries",
+        get: |c| c.set_max_intset_entries.to_string(),
+        set: |c, v| {
+            c.set_max_intset_entries = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "list-max-listpack-size",
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: |c, v| {
+            c.list_max_listpack_size = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
     Directive {
         name: "port",
         get: |c| c.port.to_string(),
@@ -542,6 +604,14 @@ impl Config {
         for d in DIRECTIVES {
             if glob_match(pattern.as_bytes(), d.name.as_bytes(), true) {
                 out.push((d.name.to_string(), (d.get)(self)));
+            }
+        }
+        // Redis lists the old names of its directives too.
+        for (old, new) in ALIASES {
+            if let Some(d) = Self::directive(new) {
+                if glob_match(pattern.as_bytes(), old.as_bytes(), true) {
+                    out.push((old.to_string(), (d.get)(self)));
+                }
             }
         }
         for (k, v) in &self.inert {

@@ -128,11 +128,14 @@ pub(crate) fn write_command_info(r: &mut Reply<'_>, c: &commands::Command) {
     r.array(10);
     r.bulk(c.name.as_bytes());
     r.int(c.arity as i64);
-    let names: Vec<&str> = flags::NAMES
+    let mut names: Vec<&str> = flags::NAMES
         .iter()
         .filter(|(f, _)| c.flags & f != 0)
         .map(|(_, n)| *n)
         .collect();
+    if c.keys.movable() {
+        names.push("movablekeys");
+    }
     r.set(names.len());
     for n in names {
         r.simple(n);
@@ -269,18 +272,16 @@ pub(crate) fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             reply_now(sh, idx, |r| r.bulks(names.iter().map(|n| n.as_bytes())));
         }
         b"getkeys" if args.len() >= 4 => {
-            let sub_args: Vec<&[u8]> = args.iter().skip(2).collect();
+            let inner = args.tail(2);
+            let sub_args: Vec<&[u8]> = inner.iter().collect();
             match commands::lookup(sub_args[0]).filter(|c| !c.has(flags::INTERNAL)) {
                 None => reply_now(sh, idx, |r| r.error("ERR Invalid command specified")),
                 Some(c) if !c.arity_ok(sub_args.len()) => reply_now(sh, idx, |r| {
                     r.error("ERR Invalid number of arguments specified for command")
                 }),
                 Some(c) => {
-                    let keys: Vec<&[u8]> = c
-                        .keys
-                        .key_indexes(sub_args.len())
-                        .map(|i| sub_args[i])
-                        .collect();
+                    let keys: Vec<&[u8]> =
+                        c.keys.key_indexes(&inner).map(|i| sub_args[i]).collect();
                     if keys.is_empty() {
                         reply_now(sh, idx, |r| r.error("ERR The command has no key arguments"));
                     } else {

@@ -120,7 +120,7 @@ fn footprints(sh: &Shard, job: &Job, cmds: &[Parts]) -> BTreeMap<usize, Footprin
             Span::Scan => {}
             _ => {
                 let copy_db = copy_target_db(cmd, &args).unwrap_or(db);
-                for (n, i) in cmd.keys.key_indexes(args.len()).enumerate() {
+                for (n, i) in cmd.keys.key_indexes(&args).enumerate() {
                     let key = args.get(i);
                     let key_db = if cmd.span == Span::Copy && n == 1 {
                         copy_db
@@ -341,7 +341,7 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
     }
     let key_shards: Vec<(usize, usize)> = cmd
         .keys
-        .key_indexes(args.len())
+        .key_indexes(&args)
         .map(|i| (i, owner(args.get(i))))
         .collect();
     let name = args.get(0);

@@ -6,9 +6,13 @@
 //! (`strings.rs`, `keys.rs`...) lists its commands in a `COMMANDS` array.
 
 pub mod docs;
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use std::sync::OnceLock;
 
@@ -62,7 +66,8 @@ pub mod flags {
     ];
 }
 
-/// Where a command's keys are in its arguments, as Redis's legacy (first, last, step) triple.
+/// Where a command's keys are in its arguments, as Redis's legacy (first, last, step) triple, or
+/// counted by a `numkeys` argument (ZUNIONSTORE, SINTERCARD, LMPOP...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeySpec {
     /// The command takes no key.
@@ -76,26 +81,45 @@ pub enum KeySpec {
         /// Distance between keys.
         step: usize,
     },
+    /// Argument `at` says how many keys follow it; with `dest`, argument 1 is a key too (the
+    /// destination of ZUNIONSTORE and its kin). A count that is not a positive integer, or
+    /// larger than the arguments that follow, names no key: the handler answers the error.
+    Numkeys {
+        /// Index of the `numkeys` argument.
+        at: usize,
+        /// Whether argument 1 is a destination key.
+        dest: bool,
+    },
 }
 
 impl KeySpec {
-    /// The indexes of the keys in a call with `argc` arguments.
-    pub fn key_indexes(&self, argc: usize) -> impl Iterator<Item = usize> {
-        let (first, last, step) = match *self {
-            KeySpec::None => (1, 0, 1),
+    /// The indexes of the keys in a call with arguments `args` (the command name included).
+    pub fn key_indexes(&self, args: &Args<'_>) -> impl Iterator<Item = usize> {
+        let argc = args.len();
+        let (dest, first, last, step) = match *self {
+            KeySpec::None => (None, 1, None, 1),
             KeySpec::Range { first, last, step } => {
                 let last = if last < 0 { argc as isize + last } else { last };
-                (first, last.min(argc as isize - 1), step)
+                let last = last.min(argc as isize - 1);
+                let last = (last >= first as isize).then_some(last as usize);
+                (None, first, last, step)
+            }
+            KeySpec::Numkeys { at, dest } => {
+                let n = args
+                    .try_get(at)
+                    .and_then(|a| crate::protocol::args::parse_int(a).ok())
+                    .filter(|&n| n > 0 && (n as u64) < (argc - at) as u64);
+                match n {
+                    Some(n) => (dest.then_some(1), at + 1, Some(at + n as usize), 1),
+                    None => (None, 1, None, 1),
+                }
             }
         };
-        let last = if last < first as isize {
-            None
-        } else {
-            Some(last as usize)
-        };
-        (first..=last.unwrap_or(0))
-            .step_by(step.max(1))
-            .filter(move |_| last.is_some())
+        dest.into_iter().chain(
+            (first..=last.unwrap_or(0))
+                .step_by(step.max(1))
+                .filter(move |_| last.is_some()),
+        )
     }
 
     /// The triple COMMAND INFO reports.
@@ -103,7 +127,14 @@ impl KeySpec {
         match *self {
             KeySpec::None => (0, 0, 0),
             KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
+            KeySpec::Numkeys { dest: true, .. } => (1, 1, 1),
+            KeySpec::Numkeys { dest: false, .. } => (0, 0, 0),
         }
+    }
+
+    /// True when the keys depend on the arguments (COMMAND INFO's `movablekeys`).
+    pub fn movable(&self) -> bool {
+        matches!(self, KeySpec::Numkeys { .. })
     }
 }
 
@@ -308,6 +339,10 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .iter()
         .chain(keys::COMMANDS.iter())
         .chain(server::COMMANDS.iter())
+        .chain(lists::COMMANDS.iter())
+        .chain(hashes::COMMANDS.iter())
+        .chain(sets::COMMANDS.iter())
+        .chain(zsets::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {
@@ -347,11 +382,38 @@ mod tests {
         assert!(lookup(b"GeT").is_some());
     }
 
+    fn indexes(spec: KeySpec, words: &[&str]) -> Vec<usize> {
+        let mut bytes = Vec::new();
+        let mut spans = Vec::new();
+        for w in words {
+            spans.push(bytes.len()..bytes.len() + w.len());
+            bytes.extend_from_slice(w.as_bytes());
+        }
+        spec.key_indexes(&Args::new(&bytes, &spans)).collect()
+    }
+
     #[test]
     fn key_indexes_follow_specs() {
-        let mset = keys(1, -1, 2);
-        assert_eq!(mset.key_indexes(5).collect::<Vec<_>>(), vec![1, 3]);
-        assert_eq!(KeySpec::None.key_indexes(3).count(), 0);
-        assert_eq!(keys(1, 1, 1).key_indexes(3).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(
+            indexes(keys(1, -1, 2), &["mset", "a", "1", "b", "2"]),
+            vec![1, 3]
+        );
+        assert!(indexes(KeySpec::None, &["ping", "a", "b"]).is_empty());
+        assert_eq!(indexes(keys(1, 1, 1), &["get", "a", "b"]), vec![1]);
+        let store = KeySpec::Numkeys { at: 2, dest: true };
+        assert_eq!(
+            indexes(
+                store,
+                &["zunionstore", "d", "2", "a", "b", "WEIGHTS", "1", "2"]
+            ),
+            vec![1, 3, 4]
+        );
+        let plain = KeySpec::Numkeys { at: 1, dest: false };
+        assert_eq!(indexes(plain, &["sintercard", "2", "a", "b"]), vec![2, 3]);
+        // A count that is not a positive integer, or too large, names no key.
+        assert!(indexes(plain, &["sintercard", "3", "a", "b"]).is_empty());
+        assert!(indexes(plain, &["sintercard", "0", "a"]).is_empty());
+        assert!(indexes(plain, &["sintercard", "x", "a"]).is_empty());
+        assert!(indexes(store, &["zunionstore", "d"]).is_empty());
     }
 }

@@ -150,13 +150,11 @@ fn table_rows_match_redis() {
     assert_eq!(row("mset").span, Span::Pairs);
     assert_eq!(row("msetnx").span, Span::PairsIfNoneExist);
     assert_eq!(
-        row("mset").keys.key_indexes(5).collect::<Vec<_>>(),
-        vec![1, 3]
+        row("mset").keys.legacy(),
+        (1, -1, 2),
+        "MSET's keys are every other argument"
     );
-    assert_eq!(
-        row("lcs").keys.key_indexes(4).collect::<Vec<_>>(),
-        vec![1, 2]
-    );
+    assert_eq!(row("lcs").keys.legacy(), (1, 2, 1));
     assert_eq!(row("getex").arity, -2);
     assert_eq!(COMMANDS.len(), 22);
 }

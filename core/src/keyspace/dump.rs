@@ -5,12 +5,14 @@
 //! everything before it (8 bytes, little endian). The pieces (lengths, strings, LZF, CRC64) are
 //! public so that RDB persistence writes the same bytes Redis writes and reads what Redis reads.
 //!
-//! Only strings exist so far: other RDB object types are refused as "Bad data format".
+//! Each collection type writes and reads its own RDB objects ([`RdbObject`]); an object type no
+//! Tessera type reads (a stream, a module value) is refused as "Bad data format".
 
 use std::cell::RefCell;
 
 use super::bytes::Bytes;
 use super::value::Value;
+use super::{Hash, List, Set, ZSet};
 use crate::errors;
 
 /// The RDB version Redis 7.0 writes; RESTORE accepts payloads of this version or older.
@@ -18,6 +20,38 @@ pub const RDB_VERSION: u16 = 10;
 
 /// RDB object type of a string.
 pub const RDB_TYPE_STRING: u8 = 0;
+/// A list as a linked list of strings (RDB versions before quicklists).
+pub const RDB_TYPE_LIST: u8 = 1;
+/// A set as a count and its members.
+pub const RDB_TYPE_SET: u8 = 2;
+/// A sorted set with scores as strings (RDB versions before 8).
+pub const RDB_TYPE_ZSET: u8 = 3;
+/// A hash as a count and its field/value pairs.
+pub const RDB_TYPE_HASH: u8 = 4;
+/// A sorted set with binary double scores.
+pub const RDB_TYPE_ZSET_2: u8 = 5;
+/// A hash as a zipmap (Redis 2.x).
+pub const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
+/// A list as one ziplist (Redis before 3.2).
+pub const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
+/// A set of integers as an intset.
+pub const RDB_TYPE_SET_INTSET: u8 = 11;
+/// A sorted set as a ziplist (Redis before 7.0).
+pub const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
+/// A hash as a ziplist (Redis before 7.0).
+pub const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
+/// A list as a quicklist of ziplists (Redis 3.2 to 6.2).
+pub const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
+/// A stream (not a Tessera type yet).
+pub const RDB_TYPE_STREAM_LISTPACKS: u8 = 15;
+/// A hash as a listpack (Redis 7.0).
+pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
+/// A sorted set as a listpack (Redis 7.0).
+pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
+/// A list as a quicklist of listpacks (Redis 7.0).
+pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// A stream, version 2 (not a Tessera type yet).
+pub const RDB_TYPE_STREAM_LISTPACKS_2: u8 = 19;
 
 /// First byte of a 32-bit length (big endian follows).
 const RDB_32BITLEN: u8 = 0x80;
@@ -124,8 +158,8 @@ pub enum RdbLen {
     Encoded(u8),
 }
 
-/// Takes `n` bytes from the front of `input`.
-fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+/// Takes `n` bytes from the front of `input`; None when fewer are left.
+pub fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     if input.len() < n {
         return None;
     }
@@ -134,7 +168,8 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     Some(head)
 }
 
-fn take_byte(input: &mut &[u8]) -> Option<u8> {
+/// Takes one byte from the front of `input`.
+pub fn take_byte(input: &mut &[u8]) -> Option<u8> {
     take(input, 1).map(|b| b[0])
 }
 
@@ -534,6 +569,18 @@ pub fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
 // Objects and payloads
 // ---------------------------------------------------------------------------------------------
 
+/// A collection that RDB files and DUMP payloads carry: each type writes the encodings Redis
+/// 7.0 writes for it and reads every encoding Redis 7.0 (and older versions, where it can) may
+/// have written.
+pub trait RdbObject: Sized {
+    /// Appends the RDB object type byte, then the value (`rdbSaveObjectType`, `rdbSaveObject`).
+    fn write_rdb(&self, out: &mut Vec<u8>, compress: bool);
+
+    /// Reads the value of an object of type `rdb_type` (its type byte already taken). None when
+    /// the data is malformed.
+    fn read_rdb(rdb_type: u8, input: &mut &[u8]) -> Option<Self>;
+}
+
 /// Appends a value as RDB does: its object type byte, then the value (`rdbSaveObjectType` and
 /// `rdbSaveObject`).
 pub fn write_value(out: &mut Vec<u8>, value: &Value, compress: bool) {
@@ -546,16 +593,33 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, compress: bool) {
             out.push(RDB_TYPE_STRING);
             write_int_string(out, *n);
         }
+        Value::List(l) => l.write_rdb(out, compress),
+        Value::Hash(h) => h.write_rdb(out, compress),
+        Value::Set(s) => s.write_rdb(out, compress),
+        Value::ZSet(z) => z.write_rdb(out, compress),
     }
 }
 
 /// Reads a value written by [`write_value`]: its type byte, then the value. None when the type
 /// is unknown here or the data malformed.
 pub fn read_value(input: &mut &[u8]) -> Option<Value> {
-    match take_byte(input)? {
-        RDB_TYPE_STRING => read_string(input).map(RdbString::into_value),
-        _ => None,
+    let rdb_type = take_byte(input)?;
+    if rdb_type == RDB_TYPE_STRING {
+        return read_string(input).map(RdbString::into_value);
     }
+    if List::RDB_TYPES.contains(&rdb_type) {
+        return List::read_rdb(rdb_type, input).map(|v| Value::List(Box::new(v)));
+    }
+    if Hash::RDB_TYPES.contains(&rdb_type) {
+        return Hash::read_rdb(rdb_type, input).map(|v| Value::Hash(Box::new(v)));
+    }
+    if Set::RDB_TYPES.contains(&rdb_type) {
+        return Set::read_rdb(rdb_type, input).map(|v| Value::Set(Box::new(v)));
+    }
+    if ZSet::RDB_TYPES.contains(&rdb_type) {
+        return ZSet::read_rdb(rdb_type, input).map(|v| Value::ZSet(Box::new(v)));
+    }
+    None
 }
 
 /// DUMP's payload for `value`: the RDB object, the RDB version and the CRC64.

@@ -4,14 +4,23 @@ pub mod bytes;
 pub mod db;
 pub mod dump;
 pub mod glob;
+pub mod hash;
+pub mod list;
+pub mod listpack;
+pub mod set;
 pub mod table;
 pub mod value;
+pub mod zset;
 
 pub use bytes::Bytes;
 pub use db::{Db, Entry, WatcherId};
 pub use glob::glob_match;
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
 pub use table::SegTable;
 pub use value::Value;
+pub use zset::ZSet;
 
 /// Everything one shard stores: `databases` logical databases (SELECT's index).
 pub struct Keyspace {

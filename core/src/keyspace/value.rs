@@ -1,8 +1,10 @@
 //! What a key holds, and how OBJECT ENCODING names it.
 
 use super::bytes::Bytes;
+use super::{Hash, List, Set, ZSet};
 
-/// A key's value. More types arrive with their own families.
+/// A key's value. Collections are boxed so that every value, whatever its type, takes the same
+/// 24 bytes in the table's slot; each collection picks its own encoding inside (see its module).
 ///
 /// A copy keeps the encoding, as Redis's `dupStringObject` does: a `raw` string (one with spare
 /// room, see [`Value::encoding`]) stays `raw`.
@@ -12,7 +14,17 @@ pub enum Value {
     Str(Bytes),
     /// A string that is the decimal form of a 64-bit integer (Redis's `int` encoding).
     Int(i64),
+    /// A list (`quicklist`).
+    List(Box<List>),
+    /// A hash (`listpack` or `hashtable`).
+    Hash(Box<Hash>),
+    /// A set (`intset` or `hashtable`).
+    Set(Box<Set>),
+    /// A sorted set (`listpack` or `skiplist`).
+    ZSet(Box<ZSet>),
 }
+
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
 
 /// Longest string Redis stores as `embstr`.
 pub const EMBSTR_MAX: usize = 44;
@@ -48,6 +60,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) | Value::Int(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -57,6 +73,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(b) if b.len() <= EMBSTR_MAX && b.capacity() == b.len() => "embstr",
             Value::Str(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -70,6 +90,7 @@ impl Value {
         match self {
             Value::Str(b) => Some(&b[..]),
             Value::Int(n) => Some(buf.format(*n).as_bytes()),
+            _ => None,
         }
     }
 

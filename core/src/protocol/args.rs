@@ -32,6 +32,14 @@ impl<'a> Args<'a> {
         &self.base[self.spans[i].clone()]
     }
 
+    /// The arguments from `from` on, as a command of their own (COMMAND GETKEYS's inner command).
+    pub fn tail(&self, from: usize) -> Args<'a> {
+        Args {
+            base: self.base,
+            spans: &self.spans[from.min(self.spans.len())..],
+        }
+    }
+
     /// Argument `i` when present.
     pub fn try_get(&self, i: usize) -> Option<&'a [u8]> {
         self.spans.get(i).map(|s| &self.base[s.clone()])
