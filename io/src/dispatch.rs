@@ -138,7 +138,7 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
 /// the keys are spread over several.
 pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Option<usize> {
     let mut owner = None;
-    for i in cmd.keys.key_indexes(&args) {
+    for i in cmd.keys.key_indexes(args) {
         let s = sh.owner(args.get(i));
         match owner {
             None => owner = Some(s),

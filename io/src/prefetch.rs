@@ -52,7 +52,7 @@ impl Keys {
         let Some(table) = ks.dbs.get(db) else {
             return;
         };
-        for k in cmd.keys.key_indexes(&args) {
+        for k in cmd.keys.key_indexes(args) {
             let key = args.get(k);
             if self.full() {
                 return;

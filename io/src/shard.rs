@@ -231,7 +231,7 @@ pub fn footprint_of(
     let excl = cmd.has(flags::WRITE);
     let keys = cmd
         .keys
-        .key_indexes(&args)
+        .key_indexes(args)
         .map(|i| args.get(i))
         .filter(|k| shard.is_none_or(|(s, n)| slot::slot_shard(slot::key_slot(k), n) == s))
         .map(|k| (fingerprint(db, k), excl))
