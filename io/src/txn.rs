@@ -581,12 +581,15 @@ async fn read_gathered(
         ));
     }
     let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
+    let config = current().borrow().config.clone();
     for (i, p) in pending {
         let got = p.get().await;
         let Some(items) = scan::array_items(&got).filter(|it| it.len() == 2) else {
             continue;
         };
-        if let Ok(value) = tessera_core::keyspace::dump::restore_value(bulk_body(items[0])) {
+        if let Ok(value) =
+            tessera_core::keyspace::dump::restore_value_for(bulk_body(items[0]), &config)
+        {
             let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
             scratch.dbs[db].set_entry(
                 args.get(i),

@@ -12,7 +12,7 @@ use super::flags::*;
 use super::{cmd, keys, Command, Ctx, KeySpec, Run, Span};
 use crate::config::Config;
 use crate::errors;
-use crate::keyspace::dump::{dump_value, restore_value};
+use crate::keyspace::dump::{dump_value, restore_value_for};
 use crate::keyspace::{glob_match, Entry};
 use crate::protocol::args::parse_int;
 use crate::protocol::{Args, Reply};
@@ -715,7 +715,7 @@ fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Ok(t) => t,
         Err(e) => return reply.error(e),
     };
-    let value = match restore_value(args.get(3)) {
+    let value = match restore_value_for(args.get(3), ctx.config) {
         Ok(v) => v,
         Err(e) => return reply.error(e),
     };

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use super::bytes::Bytes;
 use super::value::Value;
 use super::{Hash, List, Set, ZSet};
+use crate::config::Config;
 use crate::errors;
 
 /// The RDB version Redis 7.0 writes; RESTORE accepts payloads of this version or older.
@@ -576,9 +577,10 @@ pub trait RdbObject: Sized {
     /// Appends the RDB object type byte, then the value (`rdbSaveObjectType`, `rdbSaveObject`).
     fn write_rdb(&self, out: &mut Vec<u8>, compress: bool);
 
-    /// Reads the value of an object of type `rdb_type` (its type byte already taken). None when
-    /// the data is malformed.
-    fn read_rdb(rdb_type: u8, input: &mut &[u8]) -> Option<Self>;
+    /// Reads the value of an object of type `rdb_type` (its type byte already taken), in the
+    /// encoding `config`'s thresholds choose for its size, as Redis does when it loads a value
+    /// (a small hash written as a hashtable comes back packed). None when the data is malformed.
+    fn read_rdb(rdb_type: u8, input: &mut &[u8], config: &Config) -> Option<Self>;
 }
 
 /// Appends a value as RDB does: its object type byte, then the value (`rdbSaveObjectType` and
@@ -600,24 +602,24 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, compress: bool) {
     }
 }
 
-/// Reads a value written by [`write_value`]: its type byte, then the value. None when the type
-/// is unknown here or the data malformed.
-pub fn read_value(input: &mut &[u8]) -> Option<Value> {
+/// Reads a value written by [`write_value`]: its type byte, then the value, encoded as `config`
+/// says. None when the type is unknown here or the data malformed.
+pub fn read_value(input: &mut &[u8], config: &Config) -> Option<Value> {
     let rdb_type = take_byte(input)?;
     if rdb_type == RDB_TYPE_STRING {
         return read_string(input).map(RdbString::into_value);
     }
     if List::RDB_TYPES.contains(&rdb_type) {
-        return List::read_rdb(rdb_type, input).map(|v| Value::List(Box::new(v)));
+        return List::read_rdb(rdb_type, input, config).map(|v| Value::List(Box::new(v)));
     }
     if Hash::RDB_TYPES.contains(&rdb_type) {
-        return Hash::read_rdb(rdb_type, input).map(|v| Value::Hash(Box::new(v)));
+        return Hash::read_rdb(rdb_type, input, config).map(|v| Value::Hash(Box::new(v)));
     }
     if Set::RDB_TYPES.contains(&rdb_type) {
-        return Set::read_rdb(rdb_type, input).map(|v| Value::Set(Box::new(v)));
+        return Set::read_rdb(rdb_type, input, config).map(|v| Value::Set(Box::new(v)));
     }
     if ZSet::RDB_TYPES.contains(&rdb_type) {
-        return ZSet::read_rdb(rdb_type, input).map(|v| Value::ZSet(Box::new(v)));
+        return ZSet::read_rdb(rdb_type, input, config).map(|v| Value::ZSet(Box::new(v)));
     }
     None
 }
@@ -650,13 +652,18 @@ pub fn verify_payload(payload: &[u8]) -> bool {
 /// The value a DUMP payload holds. Errors are RESTORE's replies: a bad footer gives "DUMP
 /// payload version or checksum are wrong", anything unreadable "Bad data format".
 pub fn restore_value(payload: &[u8]) -> Result<Value, &'static str> {
+    restore_value_for(payload, &Config::default())
+}
+
+/// [`restore_value`], with the value encoded as `config`'s thresholds say (RESTORE's case).
+pub fn restore_value_for(payload: &[u8], config: &Config) -> Result<Value, &'static str> {
     if !verify_payload(payload) {
         return Err(errors::BAD_DUMP_PAYLOAD);
     }
     // As Redis, the object is read from the whole payload: bytes after it (the footer
     // included) are not looked at.
     let mut input = payload;
-    read_value(&mut input).ok_or(errors::BAD_DATA_FORMAT)
+    read_value(&mut input, config).ok_or(errors::BAD_DATA_FORMAT)
 }
 
 #[cfg(test)]

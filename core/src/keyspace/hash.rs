@@ -2,6 +2,7 @@
 //! encodings. The interface below is what the rest of the keyspace relies on.
 
 use super::dump::RdbObject;
+use crate::config::Config;
 
 /// A hash value.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -32,7 +33,7 @@ impl Hash {
 impl RdbObject for Hash {
     fn write_rdb(&self, _out: &mut Vec<u8>, _compress: bool) {}
 
-    fn read_rdb(_rdb_type: u8, _input: &mut &[u8]) -> Option<Self> {
+    fn read_rdb(_rdb_type: u8, _input: &mut &[u8], _config: &Config) -> Option<Self> {
         None
     }
 }
