@@ -171,14 +171,6 @@ fn route(
     };
     let target = match target {
         Some(t) => t,
-        None if cmd.span == Span::Single && !cmd.has(flags::READONLY) => {
-            refuse(
-                sh,
-                idx,
-                "CROSSSLOT Keys in request don't hash to the same slot",
-            );
-            return Flow::Continue;
-        }
         None => {
             let job = Job::command(cmd, encoded(args, raw), db, proto);
             txn::start(sh, idx, job);

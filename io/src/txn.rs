@@ -351,7 +351,10 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
             if key_shards.iter().all(|k| k.1 == s) {
                 return call(s, db, proto, parts.bytes.clone(), tx).get().await;
             }
-            return read_gathered(cmd, &args, &key_shards, db, proto, tx).await;
+            if cmd.has(flags::READONLY) {
+                return read_gathered(cmd, &args, &key_shards, db, proto, tx).await;
+            }
+            return write_gathered(cmd, &args, &key_shards, db, proto, tx).await;
         }
         Span::Pairs | Span::PairsIfNoneExist if args.len().is_multiple_of(2) => {
             Reply::new(&mut out, proto).error(&tessera_core::errors::wrong_arity(cmd.name));
@@ -573,39 +576,107 @@ async fn read_gathered(
     proto: Protocol,
     tx: Option<TxId>,
 ) -> Vec<u8> {
-    let mut pending = Vec::new();
-    for &(i, s) in key_shards {
-        pending.push((
-            i,
-            call(s, db, proto, encode(&[b"__dumpttl", args.get(i)]), tx),
-        ));
-    }
-    let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
-    let config = current().borrow().config.clone();
-    for (i, p) in pending {
-        let got = p.get().await;
-        let Some(items) = scan::array_items(&got).filter(|it| it.len() == 2) else {
-            continue;
-        };
-        if let Ok(value) =
-            tessera_core::keyspace::dump::restore_value_for(bulk_body(items[0]), &config)
-        {
-            let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
-            scratch.dbs[db].set_entry(
-                args.get(i),
-                tessera_core::keyspace::Entry {
-                    value,
-                    expire_at,
-                    access: 0,
-                },
-            );
-        }
-    }
+    let (mut scratch, _) = gather(args, key_shards, db, proto, tx).await;
     let shard = current();
     let mut sh = shard.borrow_mut();
     let mut out = Vec::new();
     sh.run_on(&mut scratch, cmd, db, proto, args, &mut out);
     out
+}
+
+/// A write command whose keys sit on several shards (SMOVE, LMOVE, SINTERSTORE, ZUNIONSTORE...):
+/// its keys' values are gathered here, the command runs over them as if they were local, and
+/// every key it changed is written back to its shard (restored, or deleted when it is gone). The
+/// transaction's locks hold every key for the whole trip, so nobody sees the keys half moved.
+async fn write_gathered(
+    cmd: &'static Command,
+    args: &Args<'_>,
+    key_shards: &[(usize, usize)],
+    db: usize,
+    proto: Protocol,
+    tx: Option<TxId>,
+) -> Vec<u8> {
+    let (mut scratch, before) = gather(args, key_shards, db, proto, tx).await;
+    let mut out = Vec::new();
+    current()
+        .borrow_mut()
+        .run_on(&mut scratch, cmd, db, proto, args, &mut out);
+    let mut pending = Vec::new();
+    for (key, shard, old) in &before {
+        let now = scratch.dbs[db].peek(key, 0).cloned();
+        let write = match (old, &now) {
+            (None, None) => continue,
+            (Some(_), None) => encode(&[b"del", key]),
+            (Some(o), Some(n)) if o.value == n.value && o.expire_at == n.expire_at => continue,
+            (_, Some(n)) => {
+                let payload = tessera_core::keyspace::dump::dump_value(&n.value);
+                let expire_at = n.expire_at.to_string();
+                encode(&[
+                    b"restore",
+                    key,
+                    expire_at.as_bytes(),
+                    &payload,
+                    b"ABSTTL",
+                    b"REPLACE",
+                ])
+            }
+        };
+        pending.push(call(*shard, db, proto, write, tx));
+    }
+    for p in pending {
+        let r = p.get().await;
+        if scan::is_error(&r) {
+            return r;
+        }
+    }
+    out
+}
+
+/// The values of a command's keys, fetched from their shards into a scratch keyspace, and each
+/// distinct key with its shard and the entry it had (None when missing).
+#[allow(clippy::type_complexity)]
+async fn gather(
+    args: &Args<'_>,
+    key_shards: &[(usize, usize)],
+    db: usize,
+    proto: Protocol,
+    tx: Option<TxId>,
+) -> (
+    tessera_core::keyspace::Keyspace,
+    Vec<(Vec<u8>, usize, Option<tessera_core::keyspace::Entry>)>,
+) {
+    let mut pending = Vec::new();
+    for &(i, s) in key_shards {
+        let key = args.get(i);
+        if pending.iter().any(|(k, _, _)| *k == key) {
+            continue;
+        }
+        pending.push((key, s, call(s, db, proto, encode(&[b"__dumpttl", key]), tx)));
+    }
+    let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
+    let config = current().borrow().config.clone();
+    let mut before = Vec::with_capacity(pending.len());
+    for (key, s, p) in pending {
+        let got = p.get().await;
+        let entry = scan::array_items(&got)
+            .filter(|it| it.len() == 2)
+            .and_then(|items| {
+                let value =
+                    tessera_core::keyspace::dump::restore_value_for(bulk_body(items[0]), &config)
+                        .ok()?;
+                let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
+                Some(tessera_core::keyspace::Entry {
+                    value,
+                    expire_at,
+                    access: 0,
+                })
+            });
+        if let Some(e) = &entry {
+            scratch.dbs[db].set_entry(key, e.clone());
+        }
+        before.push((key.to_vec(), s, entry));
+    }
+    (scratch, before)
 }
 
 /// Stores a value taken or copied from another shard (`__takettl`/`__dumpttl`'s reply) at `dst`.

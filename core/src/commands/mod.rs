@@ -5,8 +5,10 @@
 //! COMMAND GETKEYS all read it, and no command routes itself. Each family file
 //! (`strings.rs`, `keys.rs`...) lists its commands in a `COMMANDS` array.
 
+pub mod bitmaps;
 pub mod docs;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod server;
@@ -343,6 +345,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(hashes::COMMANDS.iter())
         .chain(sets::COMMANDS.iter())
         .chain(zsets::COMMANDS.iter())
+        .chain(bitmaps::COMMANDS.iter())
+        .chain(hyperloglog::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {
