@@ -1,5 +1,6 @@
 //! CLIENT and its subcommands, and the CLIENT LIST line of a connection.
 
+use crate::blocking::Unwait;
 use tessera_core::errors;
 use tessera_core::protocol::{scan, Args, Protocol, Reply};
 
@@ -207,6 +208,26 @@ pub(crate) fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 reply_now(sh, idx, |r| r.error(errors::SYNTAX));
             }
         }
+        b"unblock" if argc == 3 || argc == 4 => {
+            let how = if argc == 3 || args.is(3, "timeout") {
+                Unwait::Timeout
+            } else if args.is(3, "error") {
+                Unwait::Error
+            } else {
+                reply_now(sh, idx, |r| {
+                    r.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+                });
+                return Flow::Continue;
+            };
+            match args.int(2) {
+                Ok(id) if id > 0 => {
+                    unblock(sh, idx, id as u64, how);
+                    return Flow::Hold;
+                }
+                Ok(_) => reply_now(sh, idx, |r| r.int(0)),
+                Err(e) => reply_now(sh, idx, |r| r.error(e)),
+            }
+        }
         b"no-evict" if argc == 3 => {
             if args.is(2, "on") {
                 c.no_evict = true;
@@ -256,6 +277,7 @@ pub(crate) fn client(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                 b"unpause",
                 b"reply",
                 b"no-evict",
+                b"unblock",
                 b"help",
             ];
             let msg = if known.contains(&sub.as_slice()) {
@@ -326,6 +348,54 @@ pub(crate) fn gather_clients(sh: &mut Shard, idx: usize, ids: Option<Vec<u64>>) 
         }
         let mut out = Vec::new();
         Reply::new(&mut out, proto).verbatim(text.as_bytes());
+        out
+    });
+}
+
+/// CLIENT UNBLOCK on this shard: if client `id` lives here and waits in a blocking command,
+/// its waiters are taken away (it gets the timeout's reply or the UNBLOCKED error). Returns 1
+/// when it did, 0 otherwise.
+pub fn unblock_local(sh: &mut Shard, id: u64, how: Unwait) -> usize {
+    let found = sh
+        .conns
+        .iter_mut()
+        .flatten()
+        .find(|c| c.id == id && c.fd >= 0 && !c.closing)
+        .and_then(|c| c.blocked_on.take());
+    match found {
+        Some((shards, token)) => {
+            crate::blocking::unwait_everywhere(sh, shards, token, how);
+            1
+        }
+        None => 0,
+    }
+}
+
+/// Asks every shard to unblock client `id`; the reply is how many did (0 or 1).
+fn unblock(sh: &mut Shard, idx: usize, id: u64, how: Unwait) {
+    let proto = sh.conns[idx].as_ref().map_or(Protocol::Resp2, |c| c.proto);
+    park_for(sh, idx, async move {
+        let shard = current();
+        let mut waits = Vec::new();
+        let mut total = 0i64;
+        {
+            let mut sh = shard.borrow_mut();
+            for s in 0..sh.shards() {
+                if s == sh.id {
+                    continue;
+                }
+                let (tx, rx) = oneshot();
+                let token = sh.register_task(tx);
+                sh.send(s, Msg::Unblock { token, id, how });
+                waits.push(rx);
+            }
+            total += unblock_local(&mut sh, id, how) as i64;
+        }
+        for w in waits {
+            total += scan::reply_int(&w.await).unwrap_or(0);
+        }
+        let mut out = Vec::new();
+        Reply::new(&mut out, proto).int(total.min(1));
         out
     });
 }

@@ -86,6 +86,9 @@ pub struct Conn {
     pub no_evict: bool,
     /// Set by CLIENT PAUSE handling: the connection waits for the pause to end.
     pub paused: bool,
+    /// While in a blocking command: the shards holding its waiters (a bit per shard) and
+    /// their reply token.
+    pub blocked_on: Option<(u128, u64)>,
 }
 
 impl Conn {
@@ -121,6 +124,7 @@ impl Conn {
             last_cmd: "NULL",
             no_evict: false,
             paused: false,
+            blocked_on: None,
         }
     }
 

@@ -160,6 +160,9 @@ fn route(
         return Flow::Hold;
     };
     let (db, proto) = (conn.db, conn.proto);
+    if cmd.has(flags::BLOCKING) {
+        return crate::blocking::start(sh, idx, cmd, args, raw);
+    }
     let spans_all = matches!(
         cmd.span,
         Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan
@@ -232,6 +235,7 @@ fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>
             conn.fill_slot(seq, &out);
         }
     }
+    crate::blocking::serve(sh);
 }
 
 /// Forgets every WATCH of client `id` on the shards in `shards` (a bit per shard).

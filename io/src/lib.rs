@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod blocking;
 pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;

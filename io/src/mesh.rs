@@ -73,6 +73,23 @@ pub enum Msg {
         /// Which report.
         kind: crate::admin::ReportKind,
     },
+    /// Take away the blocked-command waiter answering `token` (its client left, or CLIENT
+    /// UNBLOCK).
+    Unwait {
+        /// The waiter's reply token.
+        token: u64,
+        /// Why, and so what it is told.
+        how: crate::blocking::Unwait,
+    },
+    /// CLIENT UNBLOCK: unblock client `id` if it lives on this shard; the reply is 1 or 0.
+    Unblock {
+        /// Where the answer goes.
+        token: u64,
+        /// The client's id.
+        id: u64,
+        /// TIMEOUT or ERROR.
+        how: crate::blocking::Unwait,
+    },
     /// Stop serving: the node is shutting down.
     Shutdown,
 }

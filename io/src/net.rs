@@ -179,6 +179,7 @@ fn reap(
         }
     }
     worked |= turn(&mut sh, io, listeners);
+    crate::blocking::serve(&mut sh);
     flush_outbox(&mut sh, senders);
     worked
 }
@@ -565,6 +566,14 @@ fn begin_close(sh: &mut Shard, io: &mut Io, idx: usize) {
         return;
     }
     conn.closing = true;
+    // A client waiting in a blocking command stops waiting: its waiters are taken away, and
+    // the parked task ends.
+    if let Some((shards, token)) = conn.blocked_on.take() {
+        crate::blocking::unwait_everywhere(sh, shards, token, crate::blocking::Unwait::Drop);
+    }
+    let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
+        return;
+    };
     // Let the last replies (an error, QUIT's OK) leave first; the send's completion comes back
     // here.
     if conn.send_inflight {

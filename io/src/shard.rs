@@ -134,6 +134,8 @@ pub struct Shard {
     pub stalled: Vec<VecDeque<Batch>>,
     /// Calls sent to peers whose replies have not come back yet.
     pub awaiting_peers: usize,
+    /// Clients waiting in blocking commands on this shard's keys.
+    pub waiters: crate::blocking::Waiters,
     /// Reused by commands from peers: their reply is built here, then copied into the batch.
     reply_scratch: Vec<u8>,
     /// Reused spans of commands from peers.
@@ -271,6 +273,7 @@ impl Shard {
             clock: now_ms(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
             awaiting_peers: 0,
+            waiters: Default::default(),
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
             node,
@@ -374,6 +377,7 @@ impl Shard {
     ) {
         self.stats.commands += 1;
         self.ks.set_clock(self.clock);
+        self.ks.block = None;
         let rand = self.random();
         let place = (self.id, self.node.shards);
         run_handler(
@@ -388,6 +392,7 @@ impl Shard {
             args,
             out,
         );
+        crate::blocking::note_write(self, cmd, args, db);
     }
 
     /// Runs a command over another keyspace than the shard's own (a scratch copy), with this
@@ -510,6 +515,11 @@ impl Shard {
                     let bytes = crate::admin::report(self, kind);
                     self.send_reply(from, token, &bytes);
                 }
+                Msg::Unwait { token, how } => crate::blocking::unwait(self, token, how),
+                Msg::Unblock { token, id, how } => {
+                    let n = crate::client_cmd::unblock_local(self, id, how);
+                    self.send_reply(from, token, format!(":{n}\r\n").as_bytes());
+                }
                 Msg::Shutdown => {
                     self.node.shutdown.store(true, Ordering::Release);
                     self.notify.notify();
@@ -565,14 +575,45 @@ impl Shard {
     }
 
     fn handle_call(&mut self, from: usize, call: &Call, args: &[u8]) {
-        if call.tx.is_none() && !self.locks.idle() {
-            if let Some(fp) = self.footprint_resp(call.db as usize, args) {
+        self.run_call(
+            from,
+            call.token,
+            call.db as usize,
+            call.proto,
+            call.tx,
+            args,
+        );
+    }
+
+    /// Runs a command for shard `from` (this one included) and sends the reply to `token`
+    /// there, unless it must wait for a transaction's locks (it runs when they are released) or
+    /// it is a blocking command that found nothing (it waits here, see `blocking`).
+    pub fn run_call(
+        &mut self,
+        from: usize,
+        token: u64,
+        db: usize,
+        proto: Protocol,
+        tx: Option<TxId>,
+        args: &[u8],
+    ) {
+        if args.starts_with(b"*") && args.windows(9).take(16).any(|w| w == b"__blockon") {
+            if let Some(spans) = parse_internal(args) {
+                let a = Args::new(args, &spans);
+                if a.get(0) == b"__blockon" {
+                    crate::blocking::notify_on(self, from, token, db, &a);
+                    return;
+                }
+            }
+        }
+        if tx.is_none() && !self.locks.idle() {
+            if let Some(fp) = self.footprint_resp(db, args) {
                 if self.locks.must_wait(&fp) {
                     let work = Deferred::Cmd {
                         from,
-                        token: call.token,
-                        db: call.db,
-                        proto: call.proto,
+                        token,
+                        db: db as u16,
+                        proto,
                         args: args.to_vec(),
                     };
                     self.locks.defer(fp, work);
@@ -583,9 +624,31 @@ impl Shard {
         // The reply is built in a reused buffer, then copied into the batch for `from`.
         let mut out = std::mem::take(&mut self.reply_scratch);
         out.clear();
-        self.execute_resp_into(call.db as usize, call.proto, args, &mut out);
-        self.send_reply(from, call.token, &out);
+        self.execute_resp_into(db, proto, args, &mut out);
+        let waits = crate::blocking::keep_if_blocked(
+            self,
+            tx.is_none(),
+            from,
+            token,
+            db,
+            proto,
+            args,
+            &out,
+        );
+        if !waits {
+            self.reply_to(from, token, &out);
+        }
         self.reply_scratch = out;
+        crate::blocking::serve(self);
+    }
+
+    /// Sends a reply to `token` on shard `from`, this one included.
+    pub fn reply_to(&mut self, from: usize, token: u64, bytes: &[u8]) {
+        if from == self.id {
+            self.deliver(token, bytes);
+        } else {
+            self.send_reply(from, token, bytes);
+        }
     }
 
     /// What a RESP-encoded command locks here.
@@ -614,12 +677,15 @@ impl Shard {
                 proto,
                 args,
             } => {
-                let bytes = self.execute_resp(db as usize, proto, &args);
-                if from == self.id {
-                    self.deliver(token, &bytes);
-                } else {
-                    self.send_reply(from, token, &bytes);
+                let db = db as usize;
+                let bytes = self.execute_resp(db, proto, &args);
+                let waits = crate::blocking::keep_if_blocked(
+                    self, true, from, token, db, proto, &args, &bytes,
+                );
+                if !waits {
+                    self.reply_to(from, token, &bytes);
                 }
+                crate::blocking::serve(self);
             }
             Deferred::Grant { from, token } => self.send(from, Msg::Granted { token }),
             Deferred::LocalGrant(tx) => tx.send(Vec::new()),

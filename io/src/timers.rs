@@ -30,6 +30,7 @@ pub async fn run() {
         if ACTIVE_EXPIRE.load(Ordering::Relaxed) {
             sh.expire_cycle();
         }
+        crate::blocking::expire(&mut sh);
         let now = now_ms();
         if sh.pause.0 != 0 && sh.pause.0 <= now {
             sh.pause = (0, false);

@@ -6,6 +6,7 @@
 //! (`strings.rs`, `keys.rs`...) lists its commands in a `COMMANDS` array.
 
 pub mod bitmaps;
+pub mod blocking;
 pub mod docs;
 pub mod hashes;
 pub mod hyperloglog;
@@ -52,6 +53,9 @@ pub mod flags {
     pub const INTERNAL: u32 = 1 << 11;
     /// Allowed in the RESP2 subscribe context.
     pub const PUBSUB: u32 = 1 << 12;
+    /// May wait for another client's write (BLPOP and kin): the handler sets
+    /// `Keyspace::block` instead of waiting, and the io layer parks the client.
+    pub const BLOCKING: u32 = 1 << 13;
 
     /// Flag names in COMMAND INFO's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -61,6 +65,7 @@ pub mod flags {
         (ADMIN, "admin"),
         (PUBSUB, "pubsub"),
         (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
         (LOADING, "loading"),
         (STALE, "stale"),
         (NO_AUTH, "no_auth"),

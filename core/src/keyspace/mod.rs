@@ -32,6 +32,11 @@ pub struct Keyspace {
     pub misses: u64,
     /// Writes since the last save (INFO's rdb_changes_since_last_save).
     pub dirty: u64,
+    /// Set by a blocking command (BLPOP...) that found nothing to serve: the Unix ms until
+    /// which its client may wait (0: for ever). The handler has written the reply a timeout
+    /// gives; the io layer takes this after the command and parks the client instead of
+    /// sending that reply. Where no client can wait (MULTI, a transaction), the reply stands.
+    pub block: Option<u64>,
 }
 
 impl Keyspace {
@@ -52,6 +57,7 @@ impl Keyspace {
             hits: 0,
             misses: 0,
             dirty: 0,
+            block: None,
         }
     }
 }

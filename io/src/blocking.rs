@@ -1,0 +1,464 @@
+//! Clients waiting in blocking commands (BLPOP, BLMOVE, BZPOPMIN...).
+//!
+//! A blocking command runs like any other on the shard that owns its keys. When its handler
+//! finds nothing to serve it says so (`Keyspace::block`), and instead of sending the reply that
+//! shard keeps a [`Waiter`]: the command, where its reply goes, its keys and its deadline. Each
+//! write to a key someone waits on makes the key ready; right after the write's command, the
+//! shard runs the waiters of each ready key again, first blocked first served, as Redis's
+//! `handleClientsBlockedOnKeys` does, until one finds nothing left. A waiter costs nothing while
+//! it waits: no task polls, no timer per client (deadlines are checked `hz` times a second).
+//!
+//! The client's side parks the connection (its later commands wait, as in Redis) in a task that
+//! awaits the reply. A command whose keys sit on several shards cannot wait on one shard: its
+//! task runs it as a transaction, and when every key is empty it leaves notify-only waiters on
+//! each key's shard, wakes on the first write to any of them, and tries again.
+
+use std::collections::{HashMap, VecDeque};
+
+use tessera_core::commands::{self, blocking, flags, Command};
+use tessera_core::protocol::{Args, Protocol};
+
+use crate::dispatch::{encoded, park_for, Flow};
+use crate::local::oneshot;
+use crate::mesh::Msg;
+use crate::shard::{current, now_ms, parse_internal, Shard};
+
+/// What a notify-only waiter's shard answers when one of its keys is written.
+const READY: &[u8] = b"+READY\r\n";
+/// What a notify-only waiter gets when its client is unblocked with CLIENT UNBLOCK ... TIMEOUT,
+/// or when its own deadline passes.
+const TIMED_OUT: &[u8] = b"+TIMEOUT\r\n";
+/// The reply of a client unblocked with CLIENT UNBLOCK ... ERROR.
+const UNBLOCKED: &[u8] = b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n";
+
+/// Why a waiter is taken away before it is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwait {
+    /// Its client is gone: nothing is sent to it.
+    Drop,
+    /// CLIENT UNBLOCK (TIMEOUT): it gets the reply a timeout gives.
+    Timeout,
+    /// CLIENT UNBLOCK ERROR: it gets the UNBLOCKED error.
+    Error,
+}
+
+/// A client waiting on this shard's keys.
+pub struct Waiter {
+    /// The shard its reply goes to.
+    from: usize,
+    /// The reply's token there.
+    token: u64,
+    /// SELECT's index.
+    db: usize,
+    /// The client's protocol.
+    proto: Protocol,
+    /// The command to run again, RESP-encoded; empty for a notify-only waiter.
+    args: Vec<u8>,
+    /// The keys it waits on (the command's keys that live here).
+    keys: Vec<Vec<u8>>,
+    /// Unix ms after which it gets `timeout_reply`; 0 never.
+    deadline: u64,
+    /// The reply a timeout gives (written by the command's first run).
+    timeout_reply: Vec<u8>,
+}
+
+/// The waiters of one shard, by key in arrival order.
+#[derive(Default)]
+pub struct Waiters {
+    next_id: u64,
+    waiters: HashMap<u64, Waiter>,
+    by_key: HashMap<(usize, Vec<u8>), VecDeque<u64>>,
+    by_token: HashMap<u64, u64>,
+    ready: VecDeque<(usize, Vec<u8>)>,
+    serving: bool,
+}
+
+impl Waiters {
+    /// True when nobody waits here (the common case: one test on the write path).
+    pub fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
+    /// Number of waiting clients (INFO's blocked_clients counts them on the client's side).
+    pub fn len(&self) -> usize {
+        self.waiters.len()
+    }
+
+    fn add(&mut self, w: Waiter) {
+        let id = self.next_id;
+        self.next_id += 1;
+        for k in &w.keys {
+            self.by_key
+                .entry((w.db, k.clone()))
+                .or_default()
+                .push_back(id);
+        }
+        self.by_token.insert(w.token, id);
+        self.waiters.insert(id, w);
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Waiter> {
+        let w = self.waiters.remove(&id)?;
+        for k in &w.keys {
+            let slot = (w.db, k.clone());
+            if let Some(q) = self.by_key.get_mut(&slot) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.by_key.remove(&slot);
+                }
+            }
+        }
+        self.by_token.remove(&w.token);
+        Some(w)
+    }
+
+    /// Notes that `key` of database `db` was written: its waiters get another chance.
+    pub fn touched(&mut self, db: usize, key: &[u8]) {
+        if self.by_key.contains_key(&(db, key.to_vec())) {
+            self.ready.push_back((db, key.to_vec()));
+        }
+    }
+
+    fn expired(&mut self, now: u64) -> Vec<Waiter> {
+        let ids: Vec<u64> = self
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.deadline != 0 && w.deadline <= now)
+            .map(|(&id, _)| id)
+            .collect();
+        ids.into_iter().filter_map(|id| self.remove(id)).collect()
+    }
+}
+
+/// Sends `bytes` to the task or connection slot `token` of shard `from`.
+fn reply(sh: &mut Shard, from: usize, token: u64, bytes: &[u8]) {
+    if from == sh.id {
+        sh.deliver(token, bytes);
+    } else {
+        sh.send_reply(from, token, bytes);
+    }
+}
+
+/// After a command ran here: when it asked to block and someone can wait (`can_wait`), keeps
+/// it as a waiter and returns true (the caller sends nothing); otherwise false.
+#[allow(clippy::too_many_arguments)]
+pub fn keep_if_blocked(
+    sh: &mut Shard,
+    can_wait: bool,
+    from: usize,
+    token: u64,
+    db: usize,
+    proto: Protocol,
+    args: &[u8],
+    out: &[u8],
+) -> bool {
+    let Some(deadline) = sh.ks.block.take() else {
+        return false;
+    };
+    if !can_wait {
+        return false;
+    }
+    let keys = command_keys(args);
+    sh.waiters.add(Waiter {
+        from,
+        token,
+        db,
+        proto,
+        args: args.to_vec(),
+        keys,
+        deadline,
+        timeout_reply: out.to_vec(),
+    });
+    true
+}
+
+/// The keys of a RESP-encoded command, as its table row names them.
+fn command_keys(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let Some(spans) = parse_internal(bytes) else {
+        return Vec::new();
+    };
+    let args = Args::new(bytes, &spans);
+    let Some(cmd) = commands::lookup(args.get(0)) else {
+        return Vec::new();
+    };
+    cmd.keys
+        .key_indexes(&args)
+        .map(|i| args.get(i).to_vec())
+        .collect()
+}
+
+/// `__blockon key...` from a client's shard: wake `token` with READY at the first write to any
+/// of these keys (a notify-only waiter, for commands whose keys span shards).
+pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args<'_>) {
+    let keys = args.iter().skip(1).map(<[u8]>::to_vec).collect();
+    sh.waiters.add(Waiter {
+        from,
+        token,
+        db,
+        proto: Protocol::Resp2,
+        args: Vec::new(),
+        keys,
+        deadline: 0,
+        timeout_reply: TIMED_OUT.to_vec(),
+    });
+}
+
+/// Called after a write command ran here: its keys that someone waits on become ready.
+pub fn note_write(sh: &mut Shard, cmd: &Command, args: &Args<'_>, db: usize) {
+    if sh.waiters.is_empty() || !cmd.has(flags::WRITE) {
+        return;
+    }
+    for i in cmd.keys.key_indexes(args) {
+        sh.waiters.touched(db, args.get(i));
+    }
+}
+
+/// Serves the waiters of every ready key, in arrival order, until each key runs dry. A waiter
+/// whose keys are locked by a transaction waits for the next turn.
+pub fn serve(sh: &mut Shard) {
+    if sh.waiters.serving || sh.waiters.ready.is_empty() {
+        return;
+    }
+    sh.waiters.serving = true;
+    let mut later = Vec::new();
+    while let Some((db, key)) = sh.waiters.ready.pop_front() {
+        if !serve_key(sh, db, &key) {
+            later.push((db, key));
+        }
+    }
+    sh.waiters.ready.extend(later);
+    sh.waiters.serving = false;
+}
+
+/// Serves the waiters of one key; false when a transaction's locks made it stop early.
+fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
+    let slot = (db, key.to_vec());
+    loop {
+        let Some(&id) = sh.waiters.by_key.get(&slot).and_then(|q| q.front()) else {
+            return true;
+        };
+        let Some(w) = sh.waiters.waiters.get(&id) else {
+            return true;
+        };
+        if w.args.is_empty() {
+            if let Some(w) = sh.waiters.remove(id) {
+                reply(sh, w.from, w.token, READY);
+            }
+            continue;
+        }
+        if !sh.locks.idle() {
+            if let Some(fp) = sh.footprint_resp(w.db, &w.args) {
+                if sh.locks.must_wait(&fp) {
+                    return false;
+                }
+            }
+        }
+        let (wdb, proto, args) = (w.db, w.proto, w.args.clone());
+        let out = sh.execute_resp(wdb, proto, &args);
+        if sh.ks.block.take().is_some() {
+            // Nothing left for the first in line: nothing for those behind it either.
+            return true;
+        }
+        if let Some(w) = sh.waiters.remove(id) {
+            reply(sh, w.from, w.token, &out);
+        }
+    }
+}
+
+/// Gives the timeout's reply to every waiter whose deadline has passed.
+pub fn expire(sh: &mut Shard) {
+    if sh.waiters.is_empty() {
+        return;
+    }
+    for w in sh.waiters.expired(now_ms()) {
+        reply(sh, w.from, w.token, &w.timeout_reply);
+    }
+}
+
+/// Takes away the waiter answering `token`, if it still waits (it may have been served).
+pub fn unwait(sh: &mut Shard, token: u64, how: Unwait) {
+    let Some(&id) = sh.waiters.by_token.get(&token) else {
+        return;
+    };
+    let Some(w) = sh.waiters.remove(id) else {
+        return;
+    };
+    let bytes: &[u8] = match how {
+        Unwait::Drop => b"",
+        Unwait::Timeout => &w.timeout_reply,
+        Unwait::Error => UNBLOCKED,
+    };
+    reply(sh, w.from, w.token, bytes);
+}
+
+/// Sends an unwait for `token` to every shard in `shards` (a bit per shard).
+pub fn unwait_everywhere(sh: &mut Shard, shards: u128, token: u64, how: Unwait) {
+    for s in 0..sh.shards() {
+        if shards & (1u128 << s) == 0 {
+            continue;
+        }
+        if s == sh.id {
+            unwait(sh, token, how);
+        } else {
+            sh.send(s, Msg::Unwait { token, how });
+        }
+    }
+}
+
+/// Runs a blocking command for connection `idx`: the connection is parked until it is
+/// served, times out, is unblocked or goes away.
+pub fn start(
+    sh: &mut Shard,
+    idx: usize,
+    cmd: &'static Command,
+    args: &Args<'_>,
+    raw: Option<&[u8]>,
+) -> Flow {
+    let Some(conn) = sh.conns[idx].as_ref() else {
+        return Flow::Hold;
+    };
+    let (db, proto) = (conn.db, conn.proto);
+    let deadline = match blocking::call_deadline(args, now_ms()) {
+        Ok(d) => d,
+        Err(e) => {
+            crate::dispatch::reply_now(sh, idx, |r| r.error(e));
+            return Flow::Continue;
+        }
+    };
+    let mut shards = 0u128;
+    let mut by_shard: HashMap<usize, Vec<Vec<u8>>> = HashMap::new();
+    for i in cmd.keys.key_indexes(args) {
+        let s = sh.owner(args.get(i));
+        shards |= 1u128 << s;
+        by_shard.entry(s).or_default().push(args.get(i).to_vec());
+    }
+    let bytes = encoded(args, raw);
+    let generation = conn.generation;
+    if shards.count_ones() <= 1 {
+        let s = by_shard.keys().next().copied().unwrap_or(sh.id);
+        park_for(sh, idx, wait_on_one(idx, generation, s, db, proto, bytes));
+    } else {
+        park_for(
+            sh,
+            idx,
+            wait_on_many(idx, generation, cmd, by_shard, deadline, db, proto, bytes),
+        );
+    }
+    Flow::Hold
+}
+
+/// Records (or clears) what connection `idx` waits on, so that closing it or CLIENT UNBLOCK
+/// can take its waiters away.
+fn set_blocked(sh: &mut Shard, idx: usize, generation: u32, on: Option<(u128, u64)>) {
+    if let Some(c) = sh.conns[idx]
+        .as_mut()
+        .filter(|c| c.generation == generation)
+    {
+        c.blocked_on = on;
+    }
+}
+
+/// Every key on shard `s`: the command runs there and waits there.
+async fn wait_on_one(
+    idx: usize,
+    generation: u32,
+    s: usize,
+    db: usize,
+    proto: Protocol,
+    bytes: Vec<u8>,
+) -> Vec<u8> {
+    let shard = current();
+    let (tx, rx) = oneshot();
+    {
+        let mut sh = shard.borrow_mut();
+        let token = sh.register_task(tx);
+        set_blocked(&mut sh, idx, generation, Some((1u128 << s, token)));
+        if s == sh.id {
+            let me = sh.id;
+            sh.run_call(me, token, db, proto, None, &bytes);
+        } else {
+            sh.send_call(s, token, db, proto, None, &bytes);
+        }
+    }
+    let got = rx.await;
+    set_blocked(&mut shard.borrow_mut(), idx, generation, None);
+    got
+}
+
+/// Keys on several shards: try as a transaction; when all are empty, wait for a write to any
+/// of them and try again.
+#[allow(clippy::too_many_arguments)]
+async fn wait_on_many(
+    idx: usize,
+    generation: u32,
+    cmd: &'static Command,
+    by_shard: HashMap<usize, Vec<Vec<u8>>>,
+    deadline: u64,
+    db: usize,
+    proto: Protocol,
+    bytes: Vec<u8>,
+) -> Vec<u8> {
+    let shard = current();
+    loop {
+        let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
+        let (got, _) = crate::txn::run(job).await;
+        if !is_null(&got) || (deadline != 0 && now_ms() >= deadline) {
+            return got;
+        }
+        let (tx, rx) = oneshot();
+        let mut shards = 0u128;
+        {
+            let mut sh = shard.borrow_mut();
+            let token = sh.register_task(tx);
+            for (&s, keys) in &by_shard {
+                shards |= 1u128 << s;
+                let mut on: Vec<&[u8]> = vec![b"__blockon"];
+                on.extend(keys.iter().map(Vec::as_slice));
+                let mut enc = Vec::new();
+                tessera_core::protocol::args::encode_command(on.into_iter(), &mut enc);
+                let me = sh.id;
+                if s == me {
+                    let spans = parse_internal(&enc).unwrap_or_default();
+                    notify_on(&mut sh, me, token, db, &Args::new(&enc, &spans));
+                } else {
+                    sh.send_call(s, token, db, proto, None, &enc);
+                }
+            }
+            set_blocked(&mut sh, idx, generation, Some((shards, token)));
+            if deadline != 0 {
+                glommio::spawn_local(async move {
+                    let wait = deadline.saturating_sub(now_ms());
+                    glommio::timer::sleep(std::time::Duration::from_millis(wait)).await;
+                    current().borrow_mut().deliver(token, TIMED_OUT);
+                })
+                .detach();
+            }
+        }
+        let woke = rx.await;
+        {
+            let mut sh = shard.borrow_mut();
+            let token = sh
+                .conns
+                .get(idx)
+                .and_then(|c| c.as_ref())
+                .filter(|c| c.generation == generation)
+                .and_then(|c| c.blocked_on)
+                .map(|(_, t)| t);
+            if let Some(token) = token {
+                unwait_everywhere(&mut sh, shards, token, Unwait::Drop);
+            }
+            set_blocked(&mut sh, idx, generation, None);
+        }
+        match woke.as_slice() {
+            READY => continue,
+            TIMED_OUT => return got,
+            _ => return woke,
+        }
+    }
+}
+
+/// True for a null reply (RESP2 null bulk or array, RESP3 null): what every blocking command
+/// answers when it found nothing.
+fn is_null(reply: &[u8]) -> bool {
+    matches!(reply, b"*-1\r\n" | b"$-1\r\n" | b"_\r\n")
+}
