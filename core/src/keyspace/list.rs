@@ -60,11 +60,19 @@ pub enum End {
 pub struct List {
     /// The packed nodes, first to last; none is ever empty.
     nodes: VecDeque<Listpack>,
-    /// Number of elements, the sum of the nodes' counts.
-    len: usize,
-    /// `list-max-listpack-size` when the list was made, as Redis keeps it in the quicklist.
-    fill: i16,
+    /// The number of elements (the sum of the nodes' counts) in the low [`LEN_BITS`] bits, and
+    /// `list-max-listpack-size` when the list was made (Redis keeps it in the quicklist) in the
+    /// high 16: one word, so that a list's header takes 40 bytes, a 48-byte allocation where
+    /// 48 bytes would take 64.
+    meta: u64,
 }
+
+const _: () = assert!(std::mem::size_of::<List>() == 40);
+
+/// Bits of [`List::meta`] that count elements (no list comes near 2^48 elements).
+const LEN_BITS: u32 = 48;
+/// The element count's bits in [`List::meta`].
+const LEN_MASK: u64 = (1 << LEN_BITS) - 1;
 
 impl Default for List {
     fn default() -> Self {
@@ -75,7 +83,7 @@ impl Default for List {
 /// Compares contents, whatever the nodes: two lists with the same elements are equal.
 impl PartialEq for List {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().zip(other.iter()).all(|(a, b)| same(&a, &b))
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| same(&a, &b))
     }
 }
 
@@ -285,8 +293,7 @@ impl List {
     pub fn new(fill: i64) -> List {
         List {
             nodes: VecDeque::new(),
-            len: 0,
-            fill: clamp_fill(fill),
+            meta: u64::from(clamp_fill(fill) as u16) << LEN_BITS,
         }
     }
 
@@ -301,12 +308,22 @@ impl List {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.len
+        (self.meta & LEN_MASK) as usize
     }
 
     /// True when it holds nothing (an empty collection is never stored).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    /// Records a new element count.
+    fn set_len(&mut self, len: usize) {
+        self.meta = (self.meta & !LEN_MASK) | (len as u64 & LEN_MASK);
+    }
+
+    /// The node size limit the list was made with (`list-max-listpack-size`).
+    fn fill(&self) -> i16 {
+        (self.meta >> LEN_BITS) as u16 as i16
     }
 
     /// The name OBJECT ENCODING answers: Redis 7.0 keeps every list as a quicklist.
@@ -327,7 +344,7 @@ impl List {
     /// Adds `v` at `end` (LPUSH, RPUSH): into the end node when Redis's rules let it in, else
     /// into a new node.
     pub fn push(&mut self, end: End, v: &[u8]) {
-        let fill = self.fill;
+        let fill = self.fill();
         let node = match end {
             End::Head => self.nodes.front_mut(),
             End::Tail => self.nodes.back_mut(),
@@ -341,13 +358,17 @@ impl List {
                 if let Some(n) = other {
                     compact(n);
                 }
+                // Most lists are one node: room for exactly one the first time.
+                if self.nodes.capacity() == 0 {
+                    self.nodes.reserve_exact(1);
+                }
                 match end {
                     End::Head => self.nodes.push_front(single(v)),
                     End::Tail => self.nodes.push_back(single(v)),
                 }
             }
         }
-        self.len += 1;
+        self.set_len(self.len() + 1);
     }
 
     /// The element at `end`, without removing it.
@@ -368,8 +389,8 @@ impl List {
     /// Removes `n` elements (all when fewer) from `end`: whole nodes go at once, and one node
     /// at most loses part of its elements (`quicklistDelRange` from an end).
     pub fn drop_end(&mut self, end: End, n: usize) {
-        let mut n = n.min(self.len);
-        self.len -= n;
+        let mut n = n.min(self.len());
+        self.set_len(self.len() - n);
         while n > 0 {
             let node = match end {
                 End::Head => self.nodes.front_mut(),
@@ -409,21 +430,21 @@ impl List {
     /// is inside the list.
     pub fn index(&self, index: i64) -> Option<usize> {
         let i = if index < 0 {
-            (self.len as i64).checked_add(index)?
+            (self.len() as i64).checked_add(index)?
         } else {
             index
         };
-        usize::try_from(i).ok().filter(|&i| i < self.len)
+        usize::try_from(i).ok().filter(|&i| i < self.len())
     }
 
     /// The node holding element `i` (< len) and the element's place in it: whole nodes are
     /// counted from the nearer end, as Redis's `quicklistGetIteratorAtIdx` does.
     fn locate(&self, i: usize) -> Option<(usize, usize)> {
-        if i >= self.len {
+        if i >= self.len() {
             return None;
         }
         let mut acc = 0;
-        if i <= (self.len - 1) / 2 {
+        if i <= (self.len() - 1) / 2 {
             for (ni, n) in self.nodes.iter().enumerate() {
                 let c = n.len();
                 if acc + c > i {
@@ -432,7 +453,7 @@ impl List {
                 acc += c;
             }
         } else {
-            let back = self.len - 1 - i;
+            let back = self.len() - 1 - i;
             for (ni, n) in self.nodes.iter().enumerate().rev() {
                 let c = n.len();
                 if acc + c > back {
@@ -483,7 +504,7 @@ impl List {
         if node.is_empty() {
             self.nodes.remove(ni);
         }
-        self.len -= 1;
+        self.set_len(self.len() - 1);
     }
 
     /// Every element, first to last.
@@ -506,14 +527,14 @@ impl List {
             nodes: &self.nodes,
             node,
             pos: Some(offset_of(&self.nodes[node], off)),
-            left: if rev { i + 1 } else { self.len - i },
+            left: if rev { i + 1 } else { self.len() - i },
             rev,
         }
     }
 
     /// Position of the first element equal to `needle`, from the head (or the tail, `rev`).
     pub fn position(&self, needle: &Needle<'_>, rev: bool) -> Option<usize> {
-        let start = if rev { self.len.checked_sub(1)? } else { 0 };
+        let start = if rev { self.len().checked_sub(1)? } else { 0 };
         let found = self.iter_at(start, rev).position(|v| needle.matches(&v))?;
         Some(if rev { start - found } else { found })
     }
@@ -526,7 +547,7 @@ impl List {
         let Some((ni, off)) = self.locate(i) else {
             return;
         };
-        let (fill, sz) = (self.fill, v.len());
+        let (fill, sz) = (self.fill(), v.len());
         let count = self.nodes[ni].len();
         let full = !allow_insert(&self.nodes[ni], fill, sz);
         let at_tail = after && off + 1 == count;
@@ -537,7 +558,7 @@ impl List {
                 .get(ni + 1)
                 .is_some_and(|n| allow_insert(n, fill, sz));
         let avail_prev = at_head && ni > 0 && allow_insert(&self.nodes[ni - 1], fill, sz);
-        self.len += 1;
+        self.set_len(self.len() + 1);
         let at = if after { off + 1 } else { off };
         if sz >= PACKED_THRESHOLD {
             return self.insert_alone(ni, at, v, at_tail || at_head);
@@ -602,7 +623,7 @@ impl List {
     /// Redis's `_quicklistMergeNodes`: merges the two nodes before `center`, the two after it,
     /// then `center` with the node before and the result with the node after, where allowed.
     fn merge_around(&mut self, mut center: usize) {
-        let fill = self.fill;
+        let fill = self.fill();
         let ok = |nodes: &VecDeque<Listpack>, a: usize| {
             a + 1 < nodes.len() && allow_merge(&nodes[a], &nodes[a + 1], fill)
         };
@@ -642,7 +663,7 @@ impl List {
             c => usize::try_from(c.unsigned_abs()).unwrap_or(usize::MAX),
         };
         let rev = count < 0;
-        let fill = self.fill;
+        let fill = self.fill();
         let old = std::mem::take(&mut self.nodes);
         let mut kept: VecDeque<Listpack> = VecDeque::with_capacity(old.len());
         let mut removed = 0;
@@ -685,7 +706,7 @@ impl List {
             }
         }
         self.nodes = kept;
-        self.len -= removed;
+        self.set_len(self.len() - removed);
         self.shrink_nodes();
         removed
     }
@@ -693,7 +714,7 @@ impl List {
     /// Removes the elements before position `start` and after position `end` (LTRIM, with
     /// indexes already inside the list).
     pub fn keep_range(&mut self, start: usize, end: usize) {
-        let tail = self.len.saturating_sub(end + 1);
+        let tail = self.len().saturating_sub(end + 1);
         self.drop_end(End::Head, start);
         self.drop_end(End::Tail, tail);
     }
@@ -842,7 +863,10 @@ fn read_quicklist(list: &mut List, rdb_type: u8, input: &mut &[u8]) -> Option<()
         };
         // Redis skips empty nodes silently.
         if !node.is_empty() {
-            list.len += node.len();
+            if list.nodes.capacity() == 0 && n == 1 {
+                list.nodes.reserve_exact(1);
+            }
+            list.set_len(list.len() + node.len());
             list.nodes.push_back(node);
         }
     }
