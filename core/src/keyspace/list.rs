@@ -229,8 +229,9 @@ fn offset_of(lp: &Listpack, i: usize) -> usize {
 }
 
 /// A listpack whose entries are the runs `parts`, in order, holding `count` elements (the
-/// bytes Redis's `lpMerge` and `lpDeleteRange` produce). The runs come from valid listpacks,
-/// so the result is one; should it not be, the elements are packed one by one instead.
+/// bytes Redis's `lpMerge` and `lpDeleteRange` produce). The runs are whole entries of valid
+/// listpacks and `count` is theirs, so the bytes are a listpack (`from_bytes` checks them all
+/// the same, and nothing unchecked is ever kept).
 fn packed(parts: &[&[u8]], count: usize) -> Listpack {
     let total = LP_HEADER + parts.iter().map(|p| p.len()).sum::<usize>() + 1;
     let mut bytes = Vec::with_capacity(total);
@@ -239,29 +240,6 @@ fn packed(parts: &[&[u8]], count: usize) -> Listpack {
     for p in parts {
         bytes.extend_from_slice(p);
     }
-    bytes.push(END);
-    Listpack::from_bytes(bytes).unwrap_or_else(|| repack(parts))
-}
-
-/// [`packed`]'s way out: reads the runs element by element into a new listpack.
-fn repack(parts: &[&[u8]]) -> Listpack {
-    let mut out = Listpack::new();
-    for p in parts {
-        let run = packed_unchecked(p);
-        for v in run.iter() {
-            out.push_back(&v.to_vec());
-        }
-    }
-    out
-}
-
-/// A listpack around one run of entries, or an empty one when the run is not valid.
-fn packed_unchecked(run: &[u8]) -> Listpack {
-    let total = LP_HEADER + run.len() + 1;
-    let mut bytes = Vec::with_capacity(total);
-    bytes.extend_from_slice(&(total as u32).to_le_bytes());
-    bytes.extend_from_slice(&u16::MAX.to_le_bytes());
-    bytes.extend_from_slice(run);
     bytes.push(END);
     Listpack::from_bytes(bytes).unwrap_or_default()
 }
