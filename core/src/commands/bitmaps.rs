@@ -95,8 +95,8 @@ fn is_raw(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
 }
 
 /// Redis's `lookupStringForBitCommand` followed by the change itself: the string at `key`
-/// (which must be a string or absent), created or zero-padded to at least `len` bytes and
-/// made `raw`, is handed to `f`.
+/// (which the caller has checked is a string or absent), created or zero-padded to at least
+/// `len` bytes and made `raw`, is handed to `f`.
 pub(crate) fn edit_bits<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
@@ -106,26 +106,35 @@ pub(crate) fn edit_bits<R>(
     let now = ctx.now_ms;
     let grow = |bytes: &mut Vec<u8>| {
         if bytes.len() < len {
+            // Room for one more byte too, so the string is `raw` without a second copy.
+            bytes.reserve(len + 1 - bytes.len());
             bytes.resize(len, 0);
         }
         mark_raw(bytes);
     };
-    if let Some(e) = ctx.db().get_mut(key, now) {
-        if let Value::Int(n) = e.value {
-            e.value = Value::Str(Bytes::from_vec(n.to_string().into_bytes()));
+    let mut bytes = Vec::new();
+    match ctx.db().get_mut(key, now) {
+        Some(e) => {
+            if let Value::Int(n) = e.value {
+                e.value = Value::Str(Bytes::from_vec(n.to_string().into_bytes()));
+            }
+            if let Value::Str(b) = &mut e.value {
+                return b.edit(|bytes| {
+                    grow(bytes);
+                    f(bytes)
+                });
+            }
+            // Another type: never the case once the caller checked; the value stays as it is.
+            grow(&mut bytes);
+            f(&mut bytes)
         }
-        if let Value::Str(b) = &mut e.value {
-            return b.edit(|bytes| {
-                grow(bytes);
-                f(bytes)
-            });
+        None => {
+            grow(&mut bytes);
+            let result = f(&mut bytes);
+            ctx.db().set(key, Value::Str(Bytes::from_vec(bytes)), 0);
+            result
         }
     }
-    let mut bytes = Vec::new();
-    grow(&mut bytes);
-    let result = f(&mut bytes);
-    ctx.db().set(key, Value::Str(Bytes::from_vec(bytes)), 0);
-    result
 }
 
 /// Redis's `start end [BYTE|BIT]` range over a string of `len` bytes, once parsed: negative
@@ -201,6 +210,46 @@ fn first_bit(bytes: &[u8], bit: bool) -> i64 {
         }
         None if bit => -1,
         None => bytes.len() as i64 * 8,
+    }
+}
+
+/// [`first_bit`] over a BITPOS range whose first and last bytes have bits outside it (the
+/// set bits of `first_mask` and `last_mask`), which never match. The edge bytes are looked at
+/// alone so that the range is never copied.
+fn first_bit_masked(bytes: &[u8], bit: bool, first_mask: u8, last_mask: u8) -> i64 {
+    let n = bytes.len();
+    let hide = |b: u8, mask: u8| if bit { b & !mask } else { b | mask };
+    let edge = |i: usize| {
+        let mut b = bytes[i];
+        if i == 0 {
+            b = hide(b, first_mask);
+        }
+        if i == n - 1 {
+            b = hide(b, last_mask);
+        }
+        first_bit(&[b], bit)
+    };
+    let found = |p: i64, len: usize| p != -1 && p != len as i64 * 8;
+    let first = edge(0);
+    if found(first, 1) {
+        return first;
+    }
+    if n > 2 {
+        let p = first_bit(&bytes[1..n - 1], bit);
+        if found(p, n - 2) {
+            return 8 + p;
+        }
+    }
+    if n > 1 {
+        let p = edge(n - 1);
+        if found(p, 1) {
+            return (n as i64 - 1) * 8 + p;
+        }
+    }
+    if bit {
+        -1
+    } else {
+        n as i64 * 8
     }
 }
 
@@ -331,19 +380,8 @@ fn bitpos(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let Some((start, end, first_mask, last_mask)) = range else {
         return reply.int(-1);
     };
-    // The range's bytes, with the bits outside it made to never match.
-    let hide = |b: u8, mask: u8| if bit { b & !mask } else { b | mask };
-    let mut window: Vec<u8> = Vec::new();
-    let bytes: &[u8] = if first_mask == 0 && last_mask == 0 {
-        &s[start..=end]
-    } else {
-        window.extend_from_slice(&s[start..=end]);
-        let last = window.len() - 1;
-        window[0] = hide(window[0], first_mask);
-        window[last] = hide(window[last], last_mask);
-        &window
-    };
-    let pos = first_bit(bytes, bit);
+    let bytes = &s[start..=end];
+    let pos = first_bit_masked(bytes, bit, first_mask, last_mask);
     if end_given && !bit && pos == bytes.len() as i64 * 8 {
         return reply.int(-1);
     }
