@@ -110,18 +110,7 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     // the string must turn `raw` anyway.
     let (changes, raw) = match lookup_hll(ctx, key, false) {
         Err(e) => return reply.error(e),
-        Ok(Hll::Missing) => {
-            let mut hll = repr::new_sparse();
-            let mut updated = 1;
-            for e in elements() {
-                // A new HyperLogLog is never corrupt.
-                updated += u64::from(repr::add(&mut hll, e, max_bytes).unwrap_or(false));
-            }
-            repr::invalidate_cache(&mut hll);
-            store_new(ctx, key, hll);
-            ctx.ks.dirty += updated;
-            return reply.int(1);
-        }
+        Ok(Hll::Missing) => return pfadd_new(ctx, key, elements(), max_bytes, reply),
         Ok(Hll::Found(bytes, raw)) => (
             elements().any(|e| {
                 let (index, count) = repr::pattern(e);
@@ -155,6 +144,27 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     }
 }
 
+/// PFADD on an absent key: a new sparse HyperLogLog with the elements, its cache stale as
+/// Redis leaves it; the creation counts as a change besides each register raised.
+fn pfadd_new<'e>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    elements: impl Iterator<Item = &'e [u8]>,
+    max_bytes: u64,
+    reply: &mut Reply<'_>,
+) {
+    let mut hll = repr::new_sparse();
+    let mut updated = 1;
+    for e in elements {
+        // A new HyperLogLog is never corrupt.
+        updated += u64::from(repr::add(&mut hll, e, max_bytes).unwrap_or(false));
+    }
+    repr::invalidate_cache(&mut hll);
+    store_new(ctx, key, hll);
+    ctx.ks.dirty += updated;
+    reply.int(1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PFCOUNT
 // ---------------------------------------------------------------------------------------------
@@ -162,39 +172,50 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 /// PFCOUNT key [key ...]: the estimated cardinality of one HyperLogLog (cached in it), or of
 /// the union of several (computed without changing any).
 fn pfcount(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    if args.len() > 2 {
-        let mut max = vec![0u8; repr::REGISTERS];
-        if let Err(e) = merge_all(ctx, args, 1, &mut max) {
-            return reply.error(e);
-        }
-        return reply.int(repr::estimate(&repr::raw_histogram(&max)) as i64);
+    if args.len() == 2 {
+        return pfcount_one(ctx, args.get(1), reply);
     }
-    let key = args.get(1);
-    let (cached, raw, computed) = match lookup_hll(ctx, key, true) {
+    let mut max = vec![0u8; repr::REGISTERS];
+    match merge_all(ctx, args, 1, &mut max) {
+        Ok(_) => reply.int(repr::estimate(&repr::raw_histogram(&max)) as i64),
+        Err(e) => reply.error(e),
+    }
+}
+
+/// What PFCOUNT of one key found in it.
+enum Count {
+    /// The cached count was valid.
+    Cached(u64),
+    /// The count was computed and must be cached.
+    Computed(u64),
+}
+
+/// PFCOUNT of one key: the cached count, or a fresh one that is then cached in the header (a
+/// change of the key, as in Redis).
+fn pfcount_one(ctx: &mut Ctx<'_>, key: &[u8], reply: &mut Reply<'_>) {
+    let (count, raw) = match lookup_hll(ctx, key, true) {
         Err(e) => return reply.error(e),
         Ok(Hll::Missing) => return reply.int(0),
         Ok(Hll::Found(bytes, raw)) => match repr::cached_card(bytes) {
-            Some(card) => (Some(card), raw, None),
-            None => (
-                None,
-                raw,
-                Some(repr::histogram(bytes).map(|h| repr::estimate(&h))),
-            ),
+            Some(card) => (Count::Cached(card), raw),
+            None => match repr::histogram(bytes) {
+                Ok(h) => (Count::Computed(repr::estimate(&h)), raw),
+                Err(_) => return reply.error(INVALID_HLL),
+            },
         },
     };
-    if let Some(card) = cached {
-        if !raw {
-            edit_hll(ctx, key, |_| ());
+    match count {
+        Count::Cached(card) => {
+            if !raw {
+                edit_hll(ctx, key, |_| ());
+            }
+            reply.int(card as i64);
         }
-        return reply.int(card as i64);
-    }
-    match computed {
-        Some(Ok(card)) => {
+        Count::Computed(card) => {
             edit_hll(ctx, key, |hll| repr::set_cached_card(hll, card));
             ctx.ks.dirty += 1;
             reply.int(card as i64);
         }
-        _ => reply.error(INVALID_HLL),
     }
 }
 
