@@ -318,13 +318,8 @@ pub fn start(
         return Flow::Hold;
     };
     let (db, proto) = (conn.db, conn.proto);
-    let deadline = match blocking::call_deadline(args, now_ms()) {
-        Ok(d) => d,
-        Err(e) => {
-            crate::dispatch::reply_now(sh, idx, |r| r.error(e));
-            return Flow::Continue;
-        }
-    };
+    // A bad timeout is the handler's to report (after the options it reads first).
+    let deadline = blocking::call_deadline(args, now_ms()).unwrap_or(0);
     let mut shards = 0u128;
     let mut by_shard: HashMap<usize, Vec<Vec<u8>>> = HashMap::new();
     for i in cmd.keys.key_indexes(args) {

@@ -378,6 +378,7 @@ impl Shard {
         self.stats.commands += 1;
         self.ks.set_clock(self.clock);
         self.ks.block = None;
+        let dirty = self.ks.dirty;
         let rand = self.random();
         let place = (self.id, self.node.shards);
         run_handler(
@@ -392,7 +393,10 @@ impl Shard {
             args,
             out,
         );
-        crate::blocking::note_write(self, cmd, args, db);
+        // Only a command that changed something (and did not itself wait) can serve a waiter.
+        if self.ks.dirty != dirty && self.ks.block.is_none() {
+            crate::blocking::note_write(self, cmd, args, db);
+        }
     }
 
     /// Runs a command over another keyspace than the shard's own (a scratch copy), with this

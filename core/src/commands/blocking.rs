@@ -6,9 +6,134 @@
 //! the client waiting on the command's keys and runs the command again when one of them is
 //! written, first-blocked first-served, as Redis does.
 
-use super::Ctx;
+use super::flags::*;
+use super::lists::{lmove_generic, mpop, parse_end, parse_mpop, pop_one};
+use super::{cmd, keys, Command, Ctx, KeySpec, Run, Span};
+use crate::errors;
+use crate::keyspace::list::End;
+use crate::keyspace::Value;
 use crate::protocol::args::parse_float;
-use crate::protocol::Args;
+use crate::protocol::{Args, Reply};
+
+/// The blocking list commands (the sorted-set ones live with their family).
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[
+    cmd("blpop", -3, WRITE | BLOCKING, keys(1, -2, 1), Span::Single, Run::Shard(blpop), "list", "Remove and get the first element in a list, or block until one is available"),
+    cmd("brpop", -3, WRITE | BLOCKING, keys(1, -2, 1), Span::Single, Run::Shard(brpop), "list", "Remove and get the last element in a list, or block until one is available"),
+    cmd("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, keys(1, 2, 1), Span::Single, Run::Shard(brpoplpush), "list", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    cmd("blmove", 6, WRITE | DENYOOM | BLOCKING, keys(1, 2, 1), Span::Single, Run::Shard(blmove), "list", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    cmd("blmpop", -5, WRITE | BLOCKING, KeySpec::Numkeys { at: 2, dest: false }, Span::Single, Run::Shard(blmpop), "list", "Pop elements from a list, or block until one is available"),
+];
+
+/// What a key holds, for a blocking pop.
+enum Holds {
+    /// Nothing, or an empty list: wait.
+    Nothing,
+    /// A list with elements.
+    Elements,
+    /// Another type.
+    WrongType,
+}
+
+fn list_at(ctx: &mut Ctx<'_>, key: &[u8]) -> Holds {
+    let now = ctx.now_ms;
+    match ctx.db().get(key, now).map(|e| &e.value) {
+        None => Holds::Nothing,
+        Some(Value::List(l)) if l.is_empty() => Holds::Nothing,
+        Some(Value::List(_)) => Holds::Elements,
+        Some(_) => Holds::WrongType,
+    }
+}
+
+/// BLPOP and BRPOP (Redis's `blockingPopGenericCommand` without a count): the first key in
+/// order that holds elements gives one; a key of another type on the way is WRONGTYPE.
+fn bpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, end: End) {
+    let deadline = match deadline(args.get(args.len() - 1), ctx.now_ms) {
+        Ok(d) => d,
+        Err(e) => return reply.error(e),
+    };
+    for i in 1..args.len() - 1 {
+        let key = args.get(i);
+        match list_at(ctx, key) {
+            Holds::Nothing => {}
+            Holds::WrongType => return reply.error(errors::WRONGTYPE),
+            Holds::Elements => {
+                if let Some(v) = pop_one(ctx, key, end) {
+                    reply.array(2);
+                    reply.bulk(key);
+                    reply.bulk(&v);
+                    return;
+                }
+            }
+        }
+    }
+    reply.null_array();
+    wait_until(ctx, deadline);
+}
+
+fn blpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    bpop(ctx, args, reply, End::Head);
+}
+
+fn brpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    bpop(ctx, args, reply, End::Tail);
+}
+
+/// BLMOVE's and BRPOPLPUSH's body: the source waits for an element; the destination is only
+/// looked at once there is one.
+fn bmove(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, from: End, to: End) {
+    let deadline = match deadline(args.get(args.len() - 1), ctx.now_ms) {
+        Ok(d) => d,
+        Err(e) => return reply.error(e),
+    };
+    let (src, dst) = (args.get(1), args.get(2));
+    match list_at(ctx, src) {
+        Holds::WrongType => reply.error(errors::WRONGTYPE),
+        Holds::Elements => lmove_generic(ctx, src, dst, from, to, reply),
+        Holds::Nothing => {
+            reply.null();
+            wait_until(ctx, deadline);
+        }
+    }
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    bmove(ctx, args, reply, End::Tail, End::Head);
+}
+
+fn blmove(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let from = match parse_end(args.get(3)) {
+        Ok(e) => e,
+        Err(e) => return reply.error(e),
+    };
+    let to = match parse_end(args.get(4)) {
+        Ok(e) => e,
+        Err(e) => return reply.error(e),
+    };
+    bmove(ctx, args, reply, from, to);
+}
+
+/// BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n]: its options first, then the timeout.
+fn blmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let m = match parse_mpop(args, 2) {
+        Ok(m) => m,
+        Err(e) => return reply.error(e),
+    };
+    let deadline = match deadline(args.get(1), ctx.now_ms) {
+        Ok(d) => d,
+        Err(e) => return reply.error(e),
+    };
+    let keys = || (m.first_key..m.first_key + m.numkeys).map(|i| args.get(i));
+    for key in keys() {
+        match list_at(ctx, key) {
+            Holds::Nothing => {}
+            Holds::WrongType => return reply.error(errors::WRONGTYPE),
+            Holds::Elements => return mpop(ctx, keys(), m.end, m.count, reply),
+        }
+    }
+    reply.null_array();
+    wait_until(ctx, deadline);
+}
 
 /// The timeout is not a number.
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";

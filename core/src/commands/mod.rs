@@ -347,6 +347,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(keys::COMMANDS.iter())
         .chain(server::COMMANDS.iter())
         .chain(lists::COMMANDS.iter())
+        .chain(blocking::COMMANDS.iter())
         .chain(hashes::COMMANDS.iter())
         .chain(sets::COMMANDS.iter())
         .chain(zsets::COMMANDS.iter())
