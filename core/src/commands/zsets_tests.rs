@@ -1,0 +1,2 @@
+//! Unit tests of the sorted set family (filled in below).
+use super::*;
