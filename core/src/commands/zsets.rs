@@ -235,7 +235,7 @@ fn zadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         at += 1;
     }
     let n = args.len() - at;
-    if n == 0 || n % 2 != 0 {
+    if n == 0 || !n.is_multiple_of(2) {
         return reply.error(errors::SYNTAX);
     }
     if f.nx && f.xx {

@@ -65,7 +65,7 @@ impl RdbObject for ZSet {
 
 /// A loaded listpack as a set: checked, then converted when it has too many members.
 fn from_listpack(lp: Listpack, limits: Limits) -> Option<ZSet> {
-    if lp.len() % 2 != 0 || lp.is_empty() {
+    if !lp.len().is_multiple_of(2) || lp.is_empty() {
         return None;
     }
     let mut seen = HashSet::new();
