@@ -316,16 +316,21 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Err(e) => return reply.error(e),
     };
     let limits = Limits::of(ctx.config);
-    let mut out = ZSet::new();
+    let mut items = Vec::new();
     match read_zset(ctx, args.get(2)) {
         Err(e) => return reply.error(e),
         Ok(None) => {}
         Ok(Some(z)) => {
             let ranks = select(&call, z);
-            z.for_each(ranks, call.rev, |m, s| out.insert(m, s, limits));
+            z.for_each(ranks, call.rev, |m, s| items.push((m.to_vec(), s)));
         }
     }
-    store_result(ctx, args.get(1), out, reply);
+    if call.rev {
+        items.reverse();
+    }
+    // Redis adds the members one by one to a packed set; the encoding that ends up with is
+    // the one `from_sorted` picks for the same members.
+    store_result(ctx, args.get(1), ZSet::from_sorted(items, limits), reply);
 }
 
 /// ZCOUNT key min max

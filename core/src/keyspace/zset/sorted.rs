@@ -155,14 +155,13 @@ impl Sorted {
         self.free = id;
     }
 
-    /// Adds a member that is not in the set; returns its rank.
-    pub fn insert(&mut self, member: &[u8], score: f64) -> usize {
+    /// Adds a member that is not in the set.
+    pub fn insert(&mut self, member: &[u8], score: f64) {
         let hash = hash_of(member);
         let id = self.alloc(member, score);
         self.index_insert(id, hash);
         self.root = self.insert_at(self.root, id);
         self.len += 1;
-        self.rank_of_key(score, member)
     }
 
     fn size(&self, t: u32) -> u32 {
@@ -325,14 +324,35 @@ impl Sorted {
             .ok()?;
         let (id, _) = entry.remove();
         let score = self.nodes[id as usize].score;
-        let rank = self.rank_of_key(score, member);
-        let (l, rest) = self.split_rank(self.root, rank as u32);
-        let (_, r) = self.split_rank(rest, 1);
-        self.root = self.merge(l, r);
+        self.root = self.delete_at(self.root, score, member);
         self.release(id);
         self.len -= 1;
         self.maybe_compact();
         Some(score)
+    }
+
+    /// Unlinks the node of (score, member), which is in the treap `t`: one descent, then its
+    /// children merged in its place.
+    fn delete_at(&mut self, t: u32, score: f64, member: &[u8]) -> u32 {
+        if t == NIL {
+            return NIL;
+        }
+        let ord = cmp_key(score, member, &self.nodes[t as usize]);
+        let n = &self.nodes[t as usize];
+        let (left, right) = (n.left, n.right);
+        match ord {
+            Ordering::Equal => return self.merge(left, right),
+            Ordering::Less => {
+                let l = self.delete_at(left, score, member);
+                self.nodes[t as usize].left = l;
+            }
+            Ordering::Greater => {
+                let r = self.delete_at(right, score, member);
+                self.nodes[t as usize].right = r;
+            }
+        }
+        self.update(t);
+        t
     }
 
     /// Removes the members of ranks `ranks`; calls `gone` with each (in order). O(log n + m).

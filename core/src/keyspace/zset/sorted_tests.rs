@@ -56,9 +56,10 @@ fn random_operations_match_a_sorted_vector() {
             match op {
                 0..=4 => match pos {
                     None => {
-                        let rank = s.insert(&m, score);
+                        s.insert(&m, score);
                         model.push((score, m.clone()));
                         model_sort(&mut model);
+                        let rank = s.rank(&m).unwrap();
                         assert_eq!(model[rank].1, m);
                     }
                     Some(p) => {
