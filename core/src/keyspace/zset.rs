@@ -190,6 +190,26 @@ impl ZSet {
         }
     }
 
+    /// How many members, from rank `from` (counted from the highest score when `rev`) on in
+    /// that direction, satisfy `pred` before one does not: O(log n + the run).
+    pub fn run_while(&self, from: usize, rev: bool, pred: impl Fn(&[u8], f64) -> bool) -> usize {
+        match &self.0 {
+            Repr::Packed(lp) => {
+                let mut run = 0;
+                let mut going = true;
+                packed::for_each(lp, from..packed::len(lp), rev, |m, s| {
+                    going = going && pred(m, s);
+                    run += usize::from(going);
+                });
+                run
+            }
+            Repr::Sorted(s) => s
+                .iter_from(from, rev)
+                .take_while(|&(m, sc)| pred(m, sc))
+                .count(),
+        }
+    }
+
     /// Every member and score, lowest first.
     pub fn to_vec(&self) -> Vec<(Vec<u8>, f64)> {
         let mut out = Vec::with_capacity(self.len());

@@ -119,12 +119,102 @@ impl<'a> LexRange<'a> {
         }
     }
 
-    /// The ranks of the members in range (members compared as bytes; meaningful when every
-    /// score is the same, as Redis documents).
-    pub fn ranks(&self, z: &ZSet) -> Range<usize> {
+    /// The ranks of the members in range, from the lowest score (members compared as bytes;
+    /// meaningful when every score is the same, as Redis documents). A packed set is walked
+    /// exactly as Redis walks its listpack (`zzlFirstInLexRange` forward, `zzlLastInLexRange`
+    /// backward), so that even sets of mixed scores answer alike; a large one is searched.
+    pub fn ranks(&self, z: &ZSet, rev: bool) -> Range<usize> {
+        if z.encoding() == "listpack" {
+            return self.packed_ranks(&z.to_vec(), rev);
+        }
+        if !self.may_hold(z) {
+            return 0..0;
+        }
+        let len = z.len();
+        // As the skiplist walks: from the first member past the bound, while in range.
+        if rev {
+            let last = z.count_prefix(|m, _| self.within_max(m));
+            let run = z.run_while(len - last, true, |m, _| !self.below_min(m));
+            last - run..last
+        } else {
+            let start = z.count_prefix(|m, _| self.below_min(m));
+            start..start + z.run_while(start, false, |m, _| self.within_max(m))
+        }
+    }
+
+    /// The number of members in range, as ZLEXCOUNT counts them: the distance between the
+    /// first and the last member in range.
+    pub fn count(&self, z: &ZSet) -> usize {
+        if z.encoding() == "listpack" {
+            return self.ranks(z, false).len();
+        }
+        if !self.may_hold(z) {
+            return 0;
+        }
         let start = z.count_prefix(|m, _| self.below_min(m));
         let end = z.count_prefix(|m, _| self.within_max(m));
-        start..end.max(start)
+        end.saturating_sub(start)
+    }
+
+    /// `zslIsInLexRange`: false when the range is empty by itself, when the last member is
+    /// below it or the first above it.
+    fn may_hold(&self, z: &ZSet) -> bool {
+        let edge = |rank: usize| {
+            let mut out = Vec::new();
+            z.for_each(rank..rank + 1, false, |m, _| out = m.to_vec());
+            out
+        };
+        let len = z.len();
+        len > 0
+            && !self.always_empty()
+            && !self.below_min(&edge(len - 1))
+            && self.within_max(&edge(0))
+    }
+
+    /// `zslIsInLexRange`'s first test: a range that can hold nothing.
+    fn always_empty(&self) -> bool {
+        let rank = |b: &LexBound<'_>| match b {
+            LexBound::Min => 0,
+            LexBound::Item(..) => 1,
+            LexBound::Max => 2,
+        };
+        let cmp = match (self.min, self.max) {
+            (LexBound::Item(a, _), LexBound::Item(b, _)) => a.cmp(b),
+            (a, b) => rank(&a).cmp(&rank(&b)),
+        };
+        let exclusive = |b: &LexBound<'_>| !matches!(b, LexBound::Item(_, false));
+        cmp.is_gt() || (cmp.is_eq() && (exclusive(&self.min) || exclusive(&self.max)))
+    }
+
+    fn packed_ranks(&self, items: &[(Vec<u8>, f64)], rev: bool) -> Range<usize> {
+        let n = items.len();
+        let gte_min = |m: &[u8]| !self.below_min(m);
+        if self.always_empty()
+            || n == 0
+            || !gte_min(&items[n - 1].0)
+            || !self.within_max(&items[0].0)
+        {
+            return 0..0;
+        }
+        if rev {
+            let Some(j) = items.iter().rposition(|(m, _)| self.within_max(m)) else {
+                return 0..0;
+            };
+            let run = items[..=j]
+                .iter()
+                .rev()
+                .take_while(|(m, _)| gte_min(m))
+                .count();
+            return j + 1 - run..j + 1;
+        }
+        let Some(i) = items.iter().position(|(m, _)| gte_min(m)) else {
+            return 0..0;
+        };
+        let run = items[i..]
+            .iter()
+            .take_while(|(m, _)| self.within_max(m))
+            .count();
+        i..i + run
     }
 }
 
@@ -233,7 +323,7 @@ fn select(call: &RangeCall<'_>, z: &ZSet) -> Range<usize> {
     let ranks = match &call.spec {
         Spec::Rank(s, e) => return rank_range(*s, *e, len),
         Spec::Score(r) => r.ranks(z),
-        Spec::Lex(r) => r.ranks(z),
+        Spec::Lex(r) => r.ranks(z, call.rev),
     };
     let ranks = if call.rev {
         len - ranks.end..len - ranks.start
@@ -353,7 +443,7 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     };
     match read_zset(ctx, args.get(1)) {
         Err(e) => reply.error(e),
-        Ok(z) => reply.int(z.map_or(0, |z| range.ranks(z).len()) as i64),
+        Ok(z) => reply.int(z.map_or(0, |z| range.count(z)) as i64),
     }
 }
 
@@ -389,7 +479,7 @@ fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], spec: &Spec<'_>, reply: &mut Repl
         Ok(Some(z)) => match spec {
             Spec::Rank(s, e) => rank_range(*s, *e, z.len()),
             Spec::Score(r) => r.ranks(z),
-            Spec::Lex(r) => r.ranks(z),
+            Spec::Lex(r) => r.ranks(z, false),
         },
     };
     if ranks.is_empty() {
