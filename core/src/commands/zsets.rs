@@ -49,6 +49,8 @@ pub const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 pub const NUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
 /// ZMPOP's COUNT below 1.
 pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
+/// ZRANDMEMBER with a negative count too large to answer.
+pub const RANDMEMBER_TOO_MANY: &str = "ERR value is out of range";
 /// ZRANDMEMBER's count of `i64::MIN`, whose negation overflows.
 pub const RANDMEMBER_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";

@@ -369,3 +369,25 @@ fn lex_and_score_bounds_parse_as_redis() {
         ],
     );
 }
+
+#[test]
+fn zrandmember_counts_are_bounded() {
+    let mut k = ks();
+    run(&mut k, "ZADD z 1 a");
+    assert_eq!(
+        run(&mut k, "ZRANDMEMBER z -3"),
+        "*3\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n"
+    );
+    assert_eq!(
+        run(&mut k, "ZRANDMEMBER z -16777217"),
+        "-ERR value is out of range\r\n"
+    );
+    assert_eq!(
+        run(&mut k, "ZRANDMEMBER z -9223372036854775808"),
+        format!("-{RANDMEMBER_RANGE}\r\n")
+    );
+    assert_eq!(
+        run(&mut k, "ZRANDMEMBER z 9223372036854775807"),
+        "*1\r\n$1\r\na\r\n"
+    );
+}

@@ -124,8 +124,9 @@ impl Rng {
 }
 
 /// The most members ZRANDMEMBER with a negative count answers: more would be a reply of
-/// gigabytes (Redis would build it until memory runs out).
-const RANDMEMBER_MAX: u64 = 1 << 31;
+/// gigabytes, which Redis 7.0 builds until memory runs out (later versions refuse such counts
+/// with the same "out of range" error).
+const RANDMEMBER_MAX: u64 = 1 << 24;
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
 pub fn zrandmember(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
@@ -160,7 +161,7 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     if count < 0 {
         let n = count.unsigned_abs();
         if n > RANDMEMBER_MAX {
-            return reply.error(errors::NOT_INTEGER);
+            return reply.error(RANDMEMBER_TOO_MANY);
         }
         open_members(reply, n as usize, withscores);
         for _ in 0..n {
