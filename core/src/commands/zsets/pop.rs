@@ -1,6 +1,7 @@
 //! ZPOPMIN, ZPOPMAX, ZMPOP (Redis's `genericZpopCommand`), ZRANDMEMBER and ZSCAN.
 
 use super::*;
+use crate::commands::blocking;
 use crate::keyspace::glob_match;
 use crate::protocol::args::parse_int;
 
@@ -58,15 +59,23 @@ fn pop_n(ctx: &mut Ctx<'_>, key: &[u8], n: u64, max: bool) -> Vec<(Vec<u8>, f64)
     out
 }
 
-/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty key.
-pub fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
-    let numkeys = match parse_int(args.get(1)) {
+/// ZMPOP's (and BZMPOP's) options, once read: the keys' index range, which end, how many.
+struct Mpop {
+    keys: std::ops::Range<usize>,
+    max: bool,
+    count: Option<u64>,
+}
+
+/// Reads `numkeys key [key ...] MIN|MAX [COUNT count]` with `numkeys` at `numkeys_at` (1 for
+/// ZMPOP, 2 for BZMPOP), errors as Redis words them.
+fn parse_mpop(args: &Args<'_>, numkeys_at: usize) -> Result<Mpop, &'static str> {
+    let numkeys = match parse_int(args.get(numkeys_at)) {
         Ok(n) if n >= 1 => n as u64,
-        _ => return reply.error(NUMKEYS_POSITIVE),
+        _ => return Err(NUMKEYS_POSITIVE),
     };
-    let where_at = 2u64.saturating_add(numkeys);
+    let where_at = (numkeys_at as u64 + 1).saturating_add(numkeys);
     if where_at >= args.len() as u64 {
-        return reply.error(errors::SYNTAX);
+        return Err(errors::SYNTAX);
     }
     let where_at = where_at as usize;
     let max = if args.is(where_at, "max") {
@@ -74,7 +83,7 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     } else if args.is(where_at, "min") {
         false
     } else {
-        return reply.error(errors::SYNTAX);
+        return Err(errors::SYNTAX);
     };
     let mut count: Option<u64> = None;
     let mut j = where_at + 1;
@@ -82,21 +91,34 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         if count.is_none() && args.is(j, "count") && j + 1 < args.len() {
             match parse_int(args.get(j + 1)) {
                 Ok(n) if n >= 1 => count = Some(n as u64),
-                _ => return reply.error(COUNT_POSITIVE),
+                _ => return Err(COUNT_POSITIVE),
             }
             j += 2;
         } else {
-            return reply.error(errors::SYNTAX);
+            return Err(errors::SYNTAX);
         }
     }
-    for i in 2..where_at {
+    Ok(Mpop {
+        keys: numkeys_at + 1..where_at,
+        max,
+        count,
+    })
+}
+
+/// Pops from the first key of `m` holding a sorted set and replies `[key, [[member, score]...]]`;
+/// false (nothing written) when none does.
+fn serve_mpop(ctx: &mut Ctx<'_>, args: &Args<'_>, m: &Mpop, reply: &mut Reply<'_>) -> bool {
+    for i in m.keys.clone() {
         let key = args.get(i);
         match peek_zset(ctx, key) {
-            Err(e) => return reply.error(e),
+            Err(e) => {
+                reply.error(e);
+                return true;
+            }
             Ok(None) => continue,
             Ok(Some(_)) => {}
         }
-        let popped = pop_n(ctx, key, count.unwrap_or(1), max);
+        let popped = pop_n(ctx, key, m.count.unwrap_or(1), m.max);
         reply.array(2);
         reply.bulk(key);
         reply.array(popped.len());
@@ -105,9 +127,71 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
             reply.bulk(m);
             reply.double(*s);
         }
-        return;
+        return true;
+    }
+    false
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty key.
+pub fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let m = match parse_mpop(args, 1) {
+        Ok(m) => m,
+        Err(e) => return reply.error(e),
+    };
+    if !serve_mpop(ctx, args, &m, reply) {
+        reply.null_array();
+    }
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: ZMPOP, or wait for a member.
+pub fn bzmpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let m = match parse_mpop(args, 2) {
+        Ok(m) => m,
+        Err(e) => return reply.error(e),
+    };
+    let deadline = match blocking::deadline(args.get(1), ctx.now_ms) {
+        Ok(d) => d,
+        Err(e) => return reply.error(e),
+    };
+    if !serve_mpop(ctx, args, &m, reply) {
+        reply.null_array();
+        blocking::wait_until(ctx, deadline);
+    }
+}
+
+/// BZPOPMIN key [key ...] timeout
+pub fn bzpopmin(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    bzpop(ctx, args, reply, false);
+}
+
+/// BZPOPMAX key [key ...] timeout
+pub fn bzpopmax(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    bzpop(ctx, args, reply, true);
+}
+
+/// The first key in order holding members gives one: `[key, member, score]`.
+fn bzpop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, max: bool) {
+    let deadline = match blocking::deadline(args.get(args.len() - 1), ctx.now_ms) {
+        Ok(d) => d,
+        Err(e) => return reply.error(e),
+    };
+    for i in 1..args.len() - 1 {
+        let key = args.get(i);
+        match peek_zset(ctx, key) {
+            Err(e) => return reply.error(e),
+            Ok(None) => continue,
+            Ok(Some(_)) => {}
+        }
+        if let Some((m, s)) = pop_n(ctx, key, 1, max).into_iter().next() {
+            reply.array(3);
+            reply.bulk(key);
+            reply.bulk(&m);
+            reply.double(s);
+            return;
+        }
     }
     reply.null_array();
+    blocking::wait_until(ctx, deadline);
 }
 
 /// A splitmix64 generator seeded from the call's random number, for draws of many members.
