@@ -8,6 +8,7 @@
 pub mod bitmaps;
 pub mod blocking;
 pub mod docs;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -353,6 +354,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(zsets::COMMANDS.iter())
         .chain(bitmaps::COMMANDS.iter())
         .chain(hyperloglog::COMMANDS.iter())
+        .chain(geo::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {
