@@ -1,9 +1,8 @@
 //! ZUNION, ZINTER, ZDIFF, their *STORE forms and ZINTERCARD: Redis's
 //! `zunionInterDiffGenericCommand`.
 //!
-//! Inputs are sorted sets; an absent key is an empty set. Redis also takes plain sets (every
-//! member scoring 1): the set type does not expose its members yet, so a set input answers
-//! WRONGTYPE for now (see [`source`]).
+//! Inputs are sorted sets or plain sets (every member scoring 1, as Redis); an absent key is an
+//! empty set.
 //!
 //! As in Redis, union and intersection visit the inputs from the smallest to the largest (a
 //! stable order, so the sums of equal-sized inputs add up in the same order as Redis's), a sum
@@ -190,7 +189,7 @@ fn run(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, call: Call) {
     }
     let keys = first..first + setnum as usize;
     for i in keys.clone() {
-        if let Err(e) = read_zset(ctx, args.get(i)) {
+        if let Err(e) = read_input(ctx, args.get(i)) {
             return reply.error(e);
         }
     }
@@ -199,8 +198,20 @@ fn run(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, call: Call) {
         Err(e) => return reply.error(e),
     };
     let now = ctx.now_ms;
+    let limits = Limits::of(ctx.config);
     let db = &ctx.ks.dbs[ctx.db];
-    let sources: Vec<Option<&ZSet>> = keys.map(|i| source(db.peek(args.get(i), now))).collect();
+    let as_zsets: Vec<Option<ZSet>> = keys
+        .clone()
+        .map(|i| set_as_zset(db.peek(args.get(i), now), limits))
+        .collect();
+    let sources: Vec<Option<&ZSet>> = keys
+        .zip(&as_zsets)
+        .map(|(i, converted)| {
+            converted
+                .as_ref()
+                .or_else(|| source(db.peek(args.get(i), now)))
+        })
+        .collect();
     if call.card {
         let n = intercard(&sources, opts.limit);
         return reply.int(n as i64);
@@ -213,8 +224,25 @@ fn run(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>, call: Call) {
     members_reply(reply, &items, opts.withscores);
 }
 
-/// An input's members, from what the key holds (its type was checked already). A plain set
-/// would score each member 1, once the set type can list and find its members.
+/// Checks an input's type (a sorted set, a set, or nothing), counting the lookup as a read.
+fn read_input(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), &'static str> {
+    match ctx.lookup_read(key).map(|e| &e.value) {
+        None | Some(Value::ZSet(_)) | Some(Value::Set(_)) => Ok(()),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// A plain set input as a sorted set whose members all score 1 (Redis reads sets so).
+fn set_as_zset(entry: Option<&Entry>, limits: Limits) -> Option<ZSet> {
+    let Some(Value::Set(set)) = entry.map(|e| &e.value) else {
+        return None;
+    };
+    let mut items: Vec<(Vec<u8>, f64)> = set.iter().map(|m| (m.to_vec(), 1.0)).collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(ZSet::from_sorted(items, limits))
+}
+
+/// An input's members, from what the key holds (its type was checked already).
 fn source(entry: Option<&Entry>) -> Option<&ZSet> {
     match entry.map(|e| &e.value) {
         Some(Value::ZSet(z)) => Some(z),
