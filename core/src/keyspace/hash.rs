@@ -1198,7 +1198,7 @@ mod tests {
         }
         let mut n = 0;
         let next = h.scan(0, 2, |_, _| n += 1);
-        assert!(next != 0 && (1..=6).contains(&n), "{n}");
+        assert!(next != 0 && (1..=12).contains(&n), "{n}");
     }
 
     #[test]
