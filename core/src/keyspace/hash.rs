@@ -15,13 +15,15 @@
 //!   else one exact heap block for the two), the field's 32-bit hash, and the index of the next
 //!   entry of its bucket;
 //! - the buckets are an array of 32-bit entry indexes, a power of two of them, at most one field
-//!   per bucket on average (Redis's load factor), shrunk when under a tenth full;
+//!   per bucket on average (Redis's load factor), shrunk when under a tenth full. As Redis's
+//!   dict, a resize moves the chains to the new array a few buckets at each write, so that no
+//!   write pays for the whole table (a million fields would take tens of milliseconds);
 //! - a removal moves the last entry into the hole (swap-remove), so the array stays dense and a
 //!   uniform random field is one index away (HRANDFIELD);
 //! - HSCAN walks buckets with Redis's reverse-binary cursor: the bucket of a field is the low
 //!   bits of its hash, so a field present for the whole scan is returned at least once however
-//!   the table grows or shrinks between calls, and swap-remove never moves a field to another
-//!   bucket.
+//!   the table grows or shrinks between calls (in the middle of a resize the cursor covers both
+//!   arrays, as Redis's `dictScan`), and swap-remove never moves a field to another bucket.
 //!
 //! Per field that is 40 bytes for the entry and 4 to 8 for the bucket, against Redis's 24-byte
 //! dictEntry, 8 to 16 for the bucket pointer and two sds allocations (their headers and
@@ -123,20 +125,24 @@ impl Pair {
 // Table: the `hashtable` encoding
 // ---------------------------------------------------------------------------------------------
 
-/// No entry (an empty bucket, the end of a chain).
-const NIL: u32 = u32::MAX;
+/// A link to no entry (an empty bucket, the end of a chain). Links hold an entry's index plus
+/// one, so that a fresh bucket array is all zeros: a large one then comes from `calloc`, whose
+/// pages the system hands over already zeroed and only when touched.
+const NIL: u32 = 0;
 /// Entries per chunk, as a power of two.
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
 /// Fewest buckets a table has (Redis's `DICT_HT_INITIAL_SIZE`).
 const MIN_BUCKETS: usize = 4;
+/// Old buckets a write moves while the table is resized (Redis moves one per operation).
+const MOVES_PER_WRITE: usize = 2;
 
 #[derive(Clone)]
 struct Entry {
     pair: Pair,
     /// The field's hash ([`hash_field`]); its low bits name the bucket.
     hash: u32,
-    /// The next entry of the same bucket, or [`NIL`].
+    /// The next entry of the same bucket (a link: index + 1), or [`NIL`].
     next: u32,
 }
 
@@ -157,14 +163,33 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
         .reverse_bits()
 }
 
+/// A bucket array of `n` empty buckets.
+fn empty_buckets(n: usize) -> Box<[u32]> {
+    vec![NIL; n].into_boxed_slice()
+}
+
+/// Where a link lives: a bucket of the current array, of the old one, or an entry's `next`.
+#[derive(Clone, Copy)]
+enum Link {
+    Bucket(usize),
+    OldBucket(usize),
+    Next(u32),
+}
+
 #[derive(Clone)]
 struct Table {
-    /// Entries `i` is `chunks[i / CHUNK][i % CHUNK]`. Every chunk before the last used one is
+    /// Entry `i` is `chunks[i / CHUNK][i % CHUNK]`. Every chunk before the last used one is
     /// full; one empty chunk may follow the used ones, kept against a grow-shrink seesaw.
     chunks: Vec<Vec<Entry>>,
     len: usize,
-    /// The head of each bucket's chain; a power of two of them.
+    /// The heads of the buckets' chains; a power of two of them.
     buckets: Box<[u32]>,
+    /// While the table is resized, as Redis's dict is, a little at each write (so that no write
+    /// pays for the whole table): the previous bucket array, whose chains move to `buckets`
+    /// one bucket at a time. Empty otherwise.
+    old: Box<[u32]>,
+    /// Old buckets below this one have moved (they are empty).
+    moved: usize,
 }
 
 impl Table {
@@ -172,12 +197,18 @@ impl Table {
         Table {
             chunks: vec![Vec::with_capacity(n.clamp(1, CHUNK))],
             len: 0,
-            buckets: vec![NIL; n.max(MIN_BUCKETS).next_power_of_two()].into_boxed_slice(),
+            buckets: empty_buckets(n.max(MIN_BUCKETS).next_power_of_two()),
+            old: empty_buckets(0),
+            moved: 0,
         }
     }
 
     fn mask(&self) -> usize {
         self.buckets.len() - 1
+    }
+
+    fn resizing(&self) -> bool {
+        !self.old.is_empty()
     }
 
     fn entry(&self, i: u32) -> &Entry {
@@ -194,14 +225,43 @@ impl Table {
         self.chunks.iter().flatten()
     }
 
-    fn find(&self, field: &[u8], hash: u32) -> Option<u32> {
-        let mut i = self.buckets[hash as usize & self.mask()];
-        while i != NIL {
-            let e = self.entry(i);
-            if e.hash == hash && e.pair.field() == field {
-                return Some(i);
+    /// The bucket that holds the fields of hash `hash`: in the old array while their old bucket
+    /// has not moved yet, else in the current one.
+    fn home(&self, hash: u32) -> Link {
+        if self.resizing() {
+            let b = hash as usize & (self.old.len() - 1);
+            if b >= self.moved {
+                return Link::OldBucket(b);
             }
-            i = e.next;
+        }
+        Link::Bucket(hash as usize & self.mask())
+    }
+
+    fn read(&self, link: Link) -> u32 {
+        match link {
+            Link::Bucket(b) => self.buckets[b],
+            Link::OldBucket(b) => self.old[b],
+            Link::Next(i) => self.entry(i).next,
+        }
+    }
+
+    fn write(&mut self, link: Link, to: u32) {
+        match link {
+            Link::Bucket(b) => self.buckets[b] = to,
+            Link::OldBucket(b) => self.old[b] = to,
+            Link::Next(i) => self.entry_mut(i).next = to,
+        }
+    }
+
+    /// The index of `field`, whose hash is `hash`.
+    fn find(&self, field: &[u8], hash: u32) -> Option<u32> {
+        let mut link = self.read(self.home(hash));
+        while link != NIL {
+            let e = self.entry(link - 1);
+            if e.hash == hash && e.pair.field() == field {
+                return Some(link - 1);
+            }
+            link = e.next;
         }
         None
     }
@@ -228,15 +288,16 @@ impl Table {
 
     /// Adds a field known to be absent.
     fn push_new(&mut self, pair: Pair, hash: u32) {
-        let idx = u32::try_from(self.len)
-            .ok()
-            .filter(|&i| i != NIL)
-            .expect("a hash of fewer than 2^32 - 1 fields");
-        let bucket = hash as usize & self.mask();
+        assert!(
+            self.len < NIL.wrapping_sub(1) as usize,
+            "a hash of fewer than 2^32 - 1 fields"
+        );
+        let link = (self.len + 1) as u32;
+        let home = self.home(hash);
         let entry = Entry {
             pair,
             hash,
-            next: self.buckets[bucket],
+            next: self.read(home),
         };
         let c = self.len >> CHUNK_BITS;
         if c == self.chunks.len() {
@@ -249,11 +310,9 @@ impl Table {
             chunk.reserve_exact(want - chunk.len());
         }
         chunk.push(entry);
-        self.buckets[bucket] = idx;
+        self.write(home, link);
         self.len += 1;
-        if self.len > self.buckets.len() {
-            self.rehash(self.buckets.len() * 2);
-        }
+        self.after_write();
     }
 
     /// Removes `field`; true when it was there.
@@ -273,7 +332,7 @@ impl Table {
         self.repoint(idx, next);
         let last = (self.len - 1) as u32;
         if idx != last {
-            self.repoint(last, idx);
+            self.repoint(last, idx + 1);
         }
         let moved = self.chunks[last as usize >> CHUNK_BITS]
             .pop()
@@ -283,28 +342,20 @@ impl Table {
             *self.entry_mut(idx) = moved;
         }
         self.trim_chunks();
-        if self.buckets.len() > MIN_BUCKETS && self.len * 10 < self.buckets.len() {
-            self.rehash(self.len.max(MIN_BUCKETS).next_power_of_two());
-        }
+        self.after_write();
     }
 
     /// Makes the link that points at entry `from` (its bucket's head, or the entry before it in
-    /// the chain) point at `to`.
+    /// the chain) hold `to`.
     fn repoint(&mut self, from: u32, to: u32) {
-        let bucket = self.entry(from).hash as usize & self.mask();
-        let mut i = self.buckets[bucket];
-        if i == from {
-            self.buckets[bucket] = to;
-            return;
-        }
+        let mut link = self.home(self.entry(from).hash);
         loop {
-            let e = self.entry_mut(i);
-            if e.next == from {
-                e.next = to;
-                return;
+            let at = self.read(link);
+            debug_assert!(at != NIL, "entry {from} is not in its chain");
+            if at == from + 1 {
+                return self.write(link, to);
             }
-            debug_assert!(e.next != NIL, "entry {from} is not in its chain");
-            i = e.next;
+            link = Link::Next(at - 1);
         }
     }
 
@@ -328,57 +379,130 @@ impl Table {
         }
     }
 
-    /// Rebuilds the chains over `size` buckets (a power of two).
-    fn rehash(&mut self, size: usize) {
-        let mut buckets = vec![NIL; size].into_boxed_slice();
-        let mask = size - 1;
-        for (c, chunk) in self.chunks.iter_mut().enumerate() {
-            for (j, e) in chunk.iter_mut().enumerate() {
-                let b = e.hash as usize & mask;
-                e.next = buckets[b];
-                buckets[b] = ((c << CHUNK_BITS) + j) as u32;
+    /// Moves on a resize in progress, or starts one when the table is more than full (to twice
+    /// the buckets) or under a tenth full (to the fewest that hold it), as Redis's dict.
+    fn after_write(&mut self) {
+        if self.resizing() {
+            self.move_buckets(MOVES_PER_WRITE);
+            // Writes outran the moves (a shrink, then many adds): finish at once.
+            if self.len > 2 * self.buckets.len() {
+                self.move_buckets(usize::MAX);
             }
+            return;
         }
-        self.buckets = buckets;
+        let size = self.buckets.len();
+        let new_size = if self.len > size {
+            size * 2
+        } else if size > MIN_BUCKETS && self.len * 10 < size {
+            self.len.max(MIN_BUCKETS).next_power_of_two()
+        } else {
+            return;
+        };
+        self.old = std::mem::replace(&mut self.buckets, empty_buckets(new_size));
+        self.moved = 0;
     }
 
-    /// Hands the entries of the bucket `cursor` names to `f`; returns the next cursor (0 when
-    /// the walk is over).
-    fn scan_bucket<'a>(&'a self, cursor: u64, f: &mut impl FnMut(&'a Entry)) -> u64 {
-        let mask = self.mask() as u64;
-        let mut i = self.buckets[(cursor & mask) as usize];
-        while i != NIL {
-            let e = self.entry(i);
-            f(e);
-            i = e.next;
+    /// Moves up to `n` old buckets' chains into the current array (looking at no more than ten
+    /// empty buckets per bucket moved, as Redis's `dictRehash`); ends the resize when the last
+    /// one has moved.
+    fn move_buckets(&mut self, n: usize) {
+        let mut empty_visits = n.saturating_mul(10);
+        let mut left = n;
+        let mask = self.mask();
+        while left > 0 && self.moved < self.old.len() {
+            let mut link = std::mem::replace(&mut self.old[self.moved], NIL);
+            if link == NIL {
+                self.moved += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    break;
+                }
+                continue;
+            }
+            while link != NIL {
+                let b = self.entry(link - 1).hash as usize & mask;
+                let head = self.buckets[b];
+                let e = self.entry_mut(link - 1);
+                let next = std::mem::replace(&mut e.next, head);
+                self.buckets[b] = link;
+                link = next;
+            }
+            self.moved += 1;
+            left -= 1;
         }
-        next_cursor(cursor, mask)
+        if self.moved == self.old.len() {
+            self.old = empty_buckets(0);
+            self.moved = 0;
+        }
+    }
+
+    /// Hands the entries of the chain starting at `link` to `f`.
+    fn walk<'a>(&'a self, mut link: u32, f: &mut impl FnMut(&'a Entry)) {
+        while link != NIL {
+            let e = self.entry(link - 1);
+            f(e);
+            link = e.next;
+        }
+    }
+
+    /// Redis's `dictScan`: hands the entries of the bucket `cursor` names to `f` (while the
+    /// table is resized: that bucket of the smaller array and every bucket of the larger one
+    /// it expands to); returns the next cursor (0 when the walk is over).
+    fn scan_bucket<'a>(&'a self, cursor: u64, f: &mut impl FnMut(&'a Entry)) -> u64 {
+        if !self.resizing() {
+            let mask = self.mask() as u64;
+            self.walk(self.buckets[(cursor & mask) as usize], f);
+            return next_cursor(cursor, mask);
+        }
+        let (small, large) = if self.old.len() < self.buckets.len() {
+            (&self.old, &self.buckets)
+        } else {
+            (&self.buckets, &self.old)
+        };
+        let (m0, m1) = ((small.len() - 1) as u64, (large.len() - 1) as u64);
+        let mut v = cursor;
+        self.walk(small[(v & m0) as usize], f);
+        loop {
+            self.walk(large[(v & m1) as usize], f);
+            v = next_cursor(v, m1);
+            if v & (m0 ^ m1) == 0 {
+                return v;
+            }
+        }
     }
 
     /// Bytes the table holds beyond the field and value bytes kept out of line: entries
     /// reserved, buckets and the chunk directory (for memory reports and tests).
     fn overhead_bytes(&self) -> usize {
         self.chunks.iter().map(|c| c.capacity()).sum::<usize>() * std::mem::size_of::<Entry>()
-            + self.buckets.len() * 4
+            + (self.buckets.len() + self.old.len()) * 4
             + self.chunks.capacity() * std::mem::size_of::<Vec<Entry>>()
     }
 
     #[cfg(test)]
     fn check(&self) {
         let mut seen = 0;
-        for b in 0..self.buckets.len() {
-            let mut i = self.buckets[b];
-            while i != NIL {
-                let e = self.entry(i);
-                assert_eq!(e.hash as usize & self.mask(), b);
-                assert_eq!(e.hash, hash_field(e.pair.field()));
-                seen += 1;
-                i = e.next;
+        for (array, old) in [(&self.buckets, false), (&self.old, true)] {
+            for b in 0..array.len() {
+                let mut link = array[b];
+                while link != NIL {
+                    let e = self.entry(link - 1);
+                    assert_eq!(e.hash as usize & (array.len() - 1), b);
+                    assert_eq!(e.hash, hash_field(e.pair.field()));
+                    let home = match self.home(e.hash) {
+                        Link::OldBucket(h) => (h, true),
+                        Link::Bucket(h) => (h, false),
+                        Link::Next(_) => unreachable!(),
+                    };
+                    assert_eq!(home, (b, old));
+                    seen += 1;
+                    link = e.next;
+                }
             }
         }
         assert_eq!(seen, self.len);
         assert_eq!(self.iter().count(), self.len);
-        assert!(self.len <= self.buckets.len());
+        assert!(self.len <= 2 * self.buckets.len());
     }
 }
 
@@ -1102,7 +1226,7 @@ mod tests {
             } else {
                 assert_eq!(h.remove(&k), model.remove(&k).is_some());
             }
-            if step % 997 == 0 {
+            if step % 97 == 0 {
                 h.check();
                 assert_eq!(h.len(), model.len());
                 for (k, v) in &model {
@@ -1152,13 +1276,16 @@ mod tests {
             }
             let mut seen = std::collections::HashSet::new();
             let mut cursor = 0;
-            let (mut gone, mut round) = (0, 0);
+            let (mut gone, mut round, mut resizing) = (0, 0, 0);
             loop {
                 cursor = h.scan(cursor, count, |f, _| {
                     seen.insert(f.to_vec());
                 });
                 if cursor == 0 {
                     break;
+                }
+                if let Repr::Table(t) = &h.repr {
+                    resizing += t.resizing() as usize;
                 }
                 round += 1;
                 for _ in 0..remove {
@@ -1170,6 +1297,7 @@ mod tests {
                 }
             }
             h.check();
+            assert!(resizing > 0, "the table resized under the scan");
             for i in 0..2000 {
                 assert!(seen.contains(format!("stay{i}").as_bytes()), "stay{i}");
             }
