@@ -190,6 +190,15 @@ fn command_keys(bytes: &[u8]) -> Vec<Vec<u8>> {
 /// `__blockon key...` from a client's shard: wake `token` with READY at the first write to any
 /// of these keys (a notify-only waiter, for commands whose keys span shards).
 pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args<'_>) {
+    // A write may have landed between the client's last try and this message: when one of the
+    // keys holds something now, the client tries again at once.
+    let now = sh.clock;
+    if let Some(d) = sh.ks.dbs.get_mut(db) {
+        if args.iter().skip(1).any(|k| d.contains(k, now)) {
+            reply(sh, from, token, READY);
+            return;
+        }
+    }
     let keys = args.iter().skip(1).map(<[u8]>::to_vec).collect();
     sh.waiters.add(Waiter {
         from,
@@ -241,10 +250,13 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
             return true;
         };
         if w.args.is_empty() {
+            // A client waiting on keys of several shards is first in line: it tries again
+            // from its own shard, and those behind it wait for what its try writes (or the
+            // next write) rather than take the element from under it.
             if let Some(w) = sh.waiters.remove(id) {
                 reply(sh, w.from, w.token, READY);
             }
-            continue;
+            return true;
         }
         if !sh.locks.idle() {
             if let Some(fp) = sh.footprint_resp(w.db, &w.args) {
@@ -322,15 +334,24 @@ pub fn start(
     let deadline = blocking::call_deadline(args, now_ms()).unwrap_or(0);
     let mut shards = 0u128;
     let mut by_shard: HashMap<usize, Vec<Vec<u8>>> = HashMap::new();
+    // BLMOVE and BRPOPLPUSH wait on their source only.
+    let waits_on_source_only = matches!(cmd.name, "blmove" | "brpoplpush");
     for i in cmd.keys.key_indexes(args) {
         let s = sh.owner(args.get(i));
         shards |= 1u128 << s;
+        if waits_on_source_only && i != 1 {
+            continue;
+        }
         by_shard.entry(s).or_default().push(args.get(i).to_vec());
     }
     let bytes = encoded(args, raw);
     let generation = conn.generation;
     if shards.count_ones() <= 1 {
-        let s = by_shard.keys().next().copied().unwrap_or(sh.id);
+        let s = if shards == 0 {
+            sh.id
+        } else {
+            shards.trailing_zeros() as usize
+        };
         park_for(sh, idx, wait_on_one(idx, generation, s, db, proto, bytes));
     } else {
         park_for(

@@ -143,7 +143,17 @@ pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 /// Reads a timeout in seconds (a float since Redis 6) as Redis's `getTimeoutFromObjectOrReply`:
 /// the Unix ms deadline, or 0 for "wait for ever".
 pub fn deadline(arg: &[u8], now_ms: u64) -> Result<u64, &'static str> {
-    let secs = parse_float(arg).ok_or(TIMEOUT_NOT_FLOAT)?;
+    // Redis reads a long double: 1e400 is a number there (one too large for a timeout).
+    let secs = match parse_float(arg) {
+        Some(v) => v,
+        None => match std::str::from_utf8(arg)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+        {
+            Some(v) if v.is_infinite() => v,
+            _ => return Err(TIMEOUT_NOT_FLOAT),
+        },
+    };
     let ms = (secs * 1000.0).ceil();
     // Redis converts to a 64-bit integer; what does not fit (inf, 1e30) comes out negative.
     if ms.is_nan() || ms < 0.0 || ms >= i64::MAX as f64 {
@@ -192,6 +202,7 @@ mod tests {
         assert_eq!(deadline(b"abc", 1000), Err(TIMEOUT_NOT_FLOAT));
         assert_eq!(deadline(b"inf", 1000), Err(TIMEOUT_NEGATIVE));
         assert_eq!(deadline(b"1e30", 1000), Err(TIMEOUT_NEGATIVE));
+        assert_eq!(deadline(b"1e400", 1000), Err(TIMEOUT_NEGATIVE));
         let now = 1_700_000_000_000;
         let late = i64::MAX as u64 - 5;
         assert_eq!(deadline(b"9223372036854", late), Ok(i64::MAX as u64));
