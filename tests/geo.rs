@@ -480,6 +480,9 @@ fn geosearch_errors() {
         ("GEORADIUSBYMEMBER {g}Sicily nope 100 km", "ERR could not decode requested zset member"),
         ("GEORADIUS {g}Sicily 15 37 200 km FROMLONLAT 1 1", SYNTAX),
         ("GEORADIUS {g}Sicily 15 37 200 km COUNT x", "ERR value is not an integer or out of range"),
+        ("GEOSEARCH {g}Sicily BYRADIUS 1 km ASC ASC", "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GEOSEARCH"),
+        ("GEOSEARCH {g}Sicily FROMLONLAT 1 1 ASC WITHDIST", "ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"),
+        ("GEOSEARCHSTORE {g}d {g}Sicily FROMLONLAT 1 1 ASC COUNT 1", "ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCHSTORE"),
     ];
     for (line, want) in cases {
         assert_eq!(

@@ -326,7 +326,7 @@ fn search_generic(
     reply: &mut Reply<'_>,
 ) {
     let src_at = if kind == Kind::SearchStore { 2 } else { 1 };
-    let name = args.get(0).to_ascii_lowercase();
+    let name = args.get(0).to_ascii_uppercase();
     let name = String::from_utf8_lossy(&name).into_owned();
     let z = match read_zset(ctx, args.get(src_at)) {
         Ok(z) => z,

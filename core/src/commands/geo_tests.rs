@@ -178,3 +178,46 @@ fn geopos_geodist_geohash() {
     );
     assert_eq!(run(&mut ks, "GEOHASH nokey a"), "*1\r\n$-1\r\n");
 }
+
+#[test]
+fn search_commands() {
+    let mut ks = sicily();
+    assert_eq!(
+        run(
+            &mut ks,
+            "GEOSEARCH Sicily FROMLONLAT 15 37 BYRADIUS 200 km ASC WITHDIST"
+        ),
+        "*2\r\n*2\r\n$7\r\nCatania\r\n$7\r\n56.4413\r\n*2\r\n$7\r\nPalermo\r\n$8\r\n190.4424\r\n"
+    );
+    assert_eq!(
+        run(
+            &mut ks,
+            "GEOSEARCH Sicily FROMMEMBER Palermo BYBOX 1 1 km WITHHASH"
+        ),
+        "*1\r\n*2\r\n$7\r\nPalermo\r\n:3479099956230698\r\n"
+    );
+    assert_eq!(
+        run(&mut ks, "GEOSEARCH Sicily BYRADIUS 1 km ASC ASC"),
+        "-ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GEOSEARCH\r\n"
+    );
+    assert_eq!(
+        run(
+            &mut ks,
+            "GEOSEARCHSTORE d Sicily FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST"
+        ),
+        ":2\r\n"
+    );
+    assert_eq!(
+        run(&mut ks, "ZSCORE d Catania"),
+        "$18\r\n56.441257870158204\r\n"
+    );
+    assert_eq!(
+        run(&mut ks, "GEORADIUS Sicily 15 37 200 km STORE d2"),
+        ":2\r\n"
+    );
+    assert_eq!(run(&mut ks, "GEORADIUS_RO Sicily 15 37 1 km"), "*0\r\n");
+    assert_eq!(
+        run(&mut ks, "GEORADIUSBYMEMBER Sicily nope 1 km"),
+        format!("-{CANNOT_DECODE}\r\n")
+    );
+}
