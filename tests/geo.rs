@@ -635,3 +635,60 @@ fn store_forms_and_georadius() {
     );
     assert_eq!(s(&mut c, "EXISTS {g}dst2"), int(0));
 }
+
+#[test]
+fn georadius_store_keys_on_another_shard() {
+    let server = Server::start(&[]);
+    let mut c = server.raw_conn();
+    let (src, dst) = key_pair("geostore");
+    let add = c.cmd(&[
+        "GEOADD",
+        &src,
+        "13.361389",
+        "38.115556",
+        "Palermo",
+        "15.087269",
+        "37.502669",
+        "Catania",
+    ]);
+    assert_eq!(add, int(2));
+    for (cmd, from) in [
+        (
+            vec!["GEORADIUS", &src, "15", "37", "200", "km"],
+            "GEORADIUS",
+        ),
+        (
+            vec!["GEORADIUSBYMEMBER", &src, "Palermo", "200", "km"],
+            "BYMEMBER",
+        ),
+    ] {
+        let mut store = cmd.clone();
+        store.extend(["STORE", &dst]);
+        assert_eq!(c.cmd(&store), int(2), "{from}");
+        assert_eq!(
+            c.cmd(&["ZCARD", &dst]),
+            int(2),
+            "{from}: the destination lives on its shard"
+        );
+        let mut dist = cmd.clone();
+        dist.extend(["STOREDIST", &dst]);
+        assert_eq!(c.cmd(&dist), int(2), "{from}");
+        assert_eq!(c.cmd(&["ZCARD", &dst]), int(2));
+        assert_eq!(c.cmd(&["DEL", &dst]), int(1));
+    }
+    assert_eq!(
+        strs(&c.cmd(&[
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUS",
+            &src,
+            "15",
+            "37",
+            "200",
+            "km",
+            "STORE",
+            &dst
+        ])),
+        vec![src.clone(), dst.clone()]
+    );
+}

@@ -8,7 +8,7 @@ mod search;
 use hashbrown::HashMap;
 
 use super::flags::*;
-use super::{cmd, keys, Command, Ctx, Run, Span};
+use super::{cmd, keys, Command, Ctx, KeySpec, Run, Span};
 use crate::errors;
 use crate::keyspace::zset::Limits;
 use crate::keyspace::{Entry, Value, ZSet};
@@ -41,9 +41,9 @@ pub static COMMANDS: &[Command] = &[
     cmd("geoadd", -5, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(geoadd), "geo", "Add one or more geospatial items in the geospatial index represented using a sorted set"),
     cmd("geopos", -2, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(geopos), "geo", "Returns longitude and latitude of members of a geospatial index"),
     cmd("geodist", -4, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(geodist), "geo", "Returns the distance between two members of a geospatial index"),
-    cmd("georadius", -6, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(georadius), "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point"),
+    cmd("georadius", -6, WRITE | DENYOOM, KeySpec::StoreOption { from: 6 }, Span::Single, Run::Shard(georadius), "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point"),
     cmd("georadius_ro", -6, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(georadius_ro), "geo", "A read-only variant for GEORADIUS"),
-    cmd("georadiusbymember", -5, WRITE | DENYOOM, keys(1, 1, 1), Span::Single, Run::Shard(georadiusbymember), "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member"),
+    cmd("georadiusbymember", -5, WRITE | DENYOOM, KeySpec::StoreOption { from: 5 }, Span::Single, Run::Shard(georadiusbymember), "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member"),
     cmd("georadiusbymember_ro", -5, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(georadiusbymember_ro), "geo", "A read-only variant for GEORADIUSBYMEMBER"),
     cmd("geosearch", -7, READONLY, keys(1, 1, 1), Span::Single, Run::Shard(geosearch), "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle."),
     cmd("geosearchstore", -8, WRITE | DENYOOM, keys(1, 2, 1), Span::Single, Run::Shard(geosearchstore), "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key."),

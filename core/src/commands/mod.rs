@@ -98,6 +98,12 @@ pub enum KeySpec {
         /// Whether argument 1 is a destination key.
         dest: bool,
     },
+    /// Argument 1, and the argument after a `STORE` or `STOREDIST` option from `from` on
+    /// (GEORADIUS and GEORADIUSBYMEMBER).
+    StoreOption {
+        /// Where the options begin.
+        from: usize,
+    },
 }
 
 impl KeySpec {
@@ -112,6 +118,7 @@ impl KeySpec {
                 let last = (last >= first as isize).then_some(last as usize);
                 (None, first, last, step)
             }
+            KeySpec::StoreOption { .. } => (None, 1, Some(1), 1),
             KeySpec::Numkeys { at, dest } => {
                 let n = args
                     .try_get(at)
@@ -123,11 +130,20 @@ impl KeySpec {
                 }
             }
         };
-        dest.into_iter().chain(
-            (first..=last.unwrap_or(0))
-                .step_by(step.max(1))
-                .filter(move |_| last.is_some()),
-        )
+        let store = match *self {
+            KeySpec::StoreOption { from } => (from..argc.saturating_sub(1))
+                .rev()
+                .find(|&i| args.is(i, "store") || args.is(i, "storedist"))
+                .map(|i| i + 1),
+            _ => None,
+        };
+        dest.into_iter()
+            .chain(
+                (first..=last.unwrap_or(0))
+                    .step_by(step.max(1))
+                    .filter(move |_| last.is_some()),
+            )
+            .chain(store)
     }
 
     /// The triple COMMAND INFO reports.
@@ -137,12 +153,13 @@ impl KeySpec {
             KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
             KeySpec::Numkeys { dest: true, .. } => (1, 1, 1),
             KeySpec::Numkeys { dest: false, .. } => (0, 0, 0),
+            KeySpec::StoreOption { .. } => (1, 1, 1),
         }
     }
 
     /// True when the keys depend on the arguments (COMMAND INFO's `movablekeys`).
     pub fn movable(&self) -> bool {
-        matches!(self, KeySpec::Numkeys { .. })
+        matches!(self, KeySpec::Numkeys { .. } | KeySpec::StoreOption { .. })
     }
 }
 
@@ -427,5 +444,17 @@ mod tests {
         assert!(indexes(plain, &["sintercard", "0", "a"]).is_empty());
         assert!(indexes(plain, &["sintercard", "x", "a"]).is_empty());
         assert!(indexes(store, &["zunionstore", "d"]).is_empty());
+        let geo = KeySpec::StoreOption { from: 6 };
+        assert_eq!(
+            indexes(
+                geo,
+                &["georadius", "g", "1", "2", "3", "km", "STORE", "dst"]
+            ),
+            vec![1, 7]
+        );
+        assert_eq!(
+            indexes(geo, &["georadius", "g", "1", "2", "3", "km"]),
+            vec![1]
+        );
     }
 }
