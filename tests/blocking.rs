@@ -22,7 +22,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// How much later than its deadline a timeout may fire: Redis looks at its timeouts about
 /// every 100 ms; the rest is room for a loaded CI machine.
-const LATE: Duration = Duration::from_millis(1000);
+const LATE: Duration = Duration::from_secs(1);
 
 /// Both servers keep deadlines in whole milliseconds, so a timeout may fire up to a
 /// millisecond before the client's own clock says it is due.
@@ -78,11 +78,16 @@ impl Pending {
 
     /// The reply and how long it took; fails the test when it does not come within [`WAIT`].
     fn timed(self) -> (Resp, Duration) {
+        self.timed_for("")
+    }
+
+    /// [`Pending::timed`], saying `what` it waited for when the reply does not come.
+    fn timed_for(self, what: &str) -> (Resp, Duration) {
         let deadline = Instant::now() + WAIT;
         while !self.handle.is_finished() {
             assert!(
                 Instant::now() < deadline,
-                "client {} got no reply within {WAIT:?}",
+                "client {} got no reply within {WAIT:?} {what}",
                 self.id
             );
             thread::sleep(Duration::from_millis(2));
@@ -131,6 +136,10 @@ fn block_with(server: &Server, ctl: &mut redis::Connection, resp3: bool, args: &
     pending
 }
 
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
 fn llen(c: &mut redis::Connection, key: &str) -> i64 {
     q(c, &["LLEN", key])
 }
@@ -155,6 +164,29 @@ fn popped(key: &str, element: &str) -> Resp {
 /// BLMPOP's reply: the key and its elements.
 fn mpopped(key: &str, elements: &[&str]) -> Resp {
     Resp::Array(Some(vec![Resp::bulk(key), Resp::bulks(elements)]))
+}
+
+/// Maps RESP2's null bulk to its null array. A BLMOVE or BRPOPLPUSH that blocked and timed out
+/// answers `*-1` in Redis 7.0 (checked alone by
+/// `blmove_and_brpoplpush_time_out_with_a_null_array_as_blpop_does`); the other tests compare
+/// through this so that this one difference does not hide what else they look at.
+fn null_array(reply: Resp) -> Resp {
+    match reply {
+        Resp::Bulk(None) => Resp::Array(None),
+        other => other,
+    }
+}
+
+/// A reply for a failure message, its strings as text.
+fn show(reply: &Resp) -> String {
+    match reply {
+        Resp::Bulk(Some(_)) | Resp::Simple(_) | Resp::Error(_) => format!("{:?}", reply.text()),
+        Resp::Array(Some(items)) => {
+            let items: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => format!("{other:?}"),
+    }
 }
 
 fn queued() -> Resp {
@@ -277,44 +309,97 @@ fn served_at_once_with_keys_on_both_shards() {
 // Reply shapes and errors.
 
 #[test]
-fn timeouts_reply_null_arrays_or_null_bulks_in_resp2_and_null_in_resp3() {
+fn blpop_brpop_and_blmpop_time_out_with_a_null_array_in_resp2_and_null_in_resp3() {
     let server = Server::start(&[]);
     let (k0, k1) = key_pair("shape");
     let k = k0.as_str();
-    let cases: Vec<(Vec<&str>, Resp)> = vec![
-        (vec!["BLPOP", k, "0.01"], Resp::Array(None)),
-        (vec!["BRPOP", k, "other", "0.01"], Resp::Array(None)),
-        (vec!["BLPOP", &k0, &k1, "0.01"], Resp::Array(None)),
-        (vec!["BRPOP", &k1, &k0, "0.01"], Resp::Array(None)),
-        (vec!["BLMPOP", "0.01", "1", k, "LEFT"], Resp::Array(None)),
-        (
-            vec!["BLMPOP", "0.01", "2", &k0, &k1, "RIGHT", "COUNT", "2"],
-            Resp::Array(None),
-        ),
-        (
-            vec!["BLMOVE", k, "d", "LEFT", "RIGHT", "0.01"],
-            Resp::Bulk(None),
-        ),
-        (
-            vec!["BLMOVE", &k0, &k1, "RIGHT", "LEFT", "0.01"],
-            Resp::Bulk(None),
-        ),
-        (vec!["BRPOPLPUSH", k, "d", "0.01"], Resp::Bulk(None)),
-        (vec!["BRPOPLPUSH", &k1, &k0, "0.01"], Resp::Bulk(None)),
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["BLPOP", k, "0.01"],
+        vec!["BRPOP", k, "other", "0.01"],
+        vec!["BLPOP", &k0, &k1, "0.01"],
+        vec!["BRPOP", &k1, &k0, "0.01"],
+        vec!["BLMPOP", "0.01", "1", k, "LEFT"],
+        vec!["BLMPOP", "0.01", "2", &k0, &k1, "RIGHT", "COUNT", "2"],
     ];
     let mut c2 = server.raw_conn();
     let mut c3 = server.raw_conn();
     assert!(matches!(c3.cmd(&["HELLO", "3"]), Resp::Map(_)));
-    for (args, resp2) in &cases {
-        assert_eq!(&c2.cmd(args), resp2, "RESP2 {args:?}");
+    for args in &cases {
+        assert_eq!(c2.cmd(args), Resp::Array(None), "RESP2 {args:?}");
         assert_eq!(c3.cmd(args), Resp::Null, "RESP3 {args:?}");
     }
     // The connections are still in order.
     assert_eq!(c2.cmd(&["PING"]), Resp::Simple("PONG".into()));
     assert_eq!(c3.cmd(&["PING"]), Resp::Simple("PONG".into()));
     let mut ctl = server.client();
-    assert_eq!(q::<i64>(&mut ctl, &["EXISTS", &k0, &k1, "d"]), 0);
+    assert_eq!(q::<i64>(&mut ctl, &["EXISTS", &k0, &k1]), 0);
     assert_eq!(blocked_clients(&mut ctl), 0);
+}
+
+/// Redis 7.0 answers a BLMOVE or BRPOPLPUSH that blocked and then timed out (or was unblocked
+/// with CLIENT UNBLOCK ... TIMEOUT) as it answers every list command that blocked: with a null
+/// array, `*-1`, in RESP2 (`replyToBlockedClientTimedOut` in blocked.c). Only one that does not
+/// block, inside MULTI, answers a null bulk, `$-1`. RESP3 has a single null, `_`.
+#[test]
+fn blmove_and_brpoplpush_time_out_with_a_null_array_as_blpop_does() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("shape");
+    let k = k0.as_str();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["BLMOVE", k, "d", "LEFT", "RIGHT", "0.01"],
+        vec!["BLMOVE", &k0, &k1, "RIGHT", "LEFT", "0.01"],
+        vec!["BRPOPLPUSH", k, "d", "0.01"],
+        vec!["BRPOPLPUSH", &k1, &k0, "0.01"],
+    ];
+    let mut c3 = server.raw_conn();
+    assert!(matches!(c3.cmd(&["HELLO", "3"]), Resp::Map(_)));
+    for args in &cases {
+        assert_eq!(c3.cmd(args), Resp::Null, "RESP3 {args:?}");
+    }
+    let mut c2 = server.raw_conn();
+    assert_eq!(c2.cmd(&["MULTI"]), Resp::ok());
+    for args in &cases {
+        assert_eq!(c2.cmd(args), queued(), "{args:?}");
+    }
+    assert_eq!(
+        c2.cmd(&["EXEC"]),
+        Resp::Array(Some(vec![Resp::Bulk(None); cases.len()])),
+        "inside MULTI"
+    );
+    for args in &cases {
+        assert_eq!(c2.cmd(args), Resp::Array(None), "RESP2 {args:?} timed out");
+    }
+    for args in &cases {
+        let mut args = args.clone();
+        *args.last_mut().unwrap() = "0";
+        let p = block(&server, &mut ctl, &args);
+        let id = p.id.to_string();
+        assert_eq!(
+            q::<i64>(&mut ctl, &["CLIENT", "UNBLOCK", &id, "TIMEOUT"]),
+            1
+        );
+        assert_eq!(p.reply(), Resp::Array(None), "RESP2 {args:?} unblocked");
+    }
+    assert_eq!(q::<i64>(&mut ctl, &["EXISTS", &k0, &k1, "d"]), 0);
+}
+
+/// Redis 7.0 reads a timeout as a C `long double` (`strtold`): 1e309, past a double's range, is
+/// a number, too big to make a deadline ("timeout is negative", as for 1e300); a hexadecimal
+/// number is a number; and 1e-400 is a tiny positive timeout (one millisecond, rounded up),
+/// not zero ("wait for ever").
+#[test]
+fn timeouts_are_read_as_long_doubles() {
+    let server = Server::start(&[]);
+    let mut c = server.raw_conn();
+    assert_eq!(c.cmd(&["BLPOP", "k", "1e300"]), error(NEGATIVE));
+    assert_eq!(c.cmd(&["BLPOP", "k", "1e5000"]), error(NOT_FLOAT), "1e5000");
+    assert_eq!(c.cmd(&["BLPOP", "k", "1e309"]), error(NEGATIVE), "1e309");
+    assert_eq!(c.cmd(&["BLPOP", "k", "-0x1"]), error(NEGATIVE), "-0x1");
+    let (reply, took) = spawn(&server, false, &["BLPOP", "k", "1e-400"])
+        .timed_for("to BLPOP k 1e-400 (a timeout of 1 ms)");
+    assert_eq!(reply, Resp::Array(None));
+    assert!(took < LATE, "{took:?}");
 }
 
 #[test]
@@ -381,12 +466,15 @@ fn wrong_type_and_argument_errors() {
     // source (it waits, and times out).
     assert_eq!(c.cmd(&["BLPOP", "l", "s", "0"]), popped("l", "a"));
     assert_eq!(
-        c.cmd(&["BLMOVE", "l", "s", "LEFT", "LEFT", "0.01"]),
-        Resp::Bulk(None)
+        null_array(c.cmd(&["BLMOVE", "l", "s", "LEFT", "LEFT", "0.01"])),
+        Resp::Array(None)
     );
-    assert_eq!(c.cmd(&["BRPOPLPUSH", "l", "s", "0.01"]), Resp::Bulk(None));
+    assert_eq!(
+        null_array(c.cmd(&["BRPOPLPUSH", "l", "s", "0.01"])),
+        Resp::Array(None)
+    );
     // Timeouts.
-    for t in ["-1", "-0.001", "inf", "-inf", "1e400"] {
+    for t in ["-1", "-1.5", "inf", "-inf", "1e300"] {
         assert_eq!(c.cmd(&["BLPOP", "l", t]), error(NEGATIVE), "{t}");
     }
     for t in ["abc", "", "1x", "nan"] {
@@ -578,13 +666,62 @@ fn blmove_and_brpoplpush_across_shards_deliver_to_the_destination() {
             &mut ctl,
             &["BLMOVE", src, dst, "LEFT", "RIGHT", "0"],
         );
-        // A push to the destination does not serve it.
-        q::<i64>(&mut ctl, &["RPUSH", dst, "d"]);
         q::<i64>(&mut ctl, &["RPUSH", src, "e"]);
         assert_eq!(p.reply(), Resp::bulk("e"));
-        assert_eq!(range(&mut ctl, dst), ["c", "b", "d", "e"]);
+        assert_eq!(range(&mut ctl, dst), ["c", "b", "e"]);
         q::<i64>(&mut ctl, &["DEL", dst]);
         assert_eq!(blocked_clients(&mut ctl), 0);
+    }
+}
+
+/// A client waiting on keys of both shards may be woken by a write that does not serve it: a
+/// push to BLMOVE's destination, or a push whose element another client takes first. It must
+/// still be served by the push to its source that comes right after (Redis has no such window:
+/// a push serves whoever waits at that moment).
+#[test]
+fn a_cross_shard_waiter_woken_for_nothing_still_gets_the_next_push() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("rearm");
+    for (src, dst) in [(&k0, &k1), (&k1, &k0)] {
+        for round in 0..10 {
+            let p = block(
+                &server,
+                &mut ctl,
+                &["BLMOVE", src, dst, "LEFT", "RIGHT", "0"],
+            );
+            q::<i64>(&mut ctl, &["RPUSH", dst, "noise"]);
+            let element = format!("e{round}");
+            q::<i64>(&mut ctl, &["RPUSH", src, &element]);
+            let what = format!(
+                "(round {round}): BLMOVE {src} {dst} after RPUSH {dst} noise, RPUSH {src} {element}"
+            );
+            assert_eq!(p.timed_for(&what).0, Resp::bulk(&element), "{what}");
+            assert_eq!(range(&mut ctl, dst), ["noise", element.as_str()], "{what}");
+            q::<i64>(&mut ctl, &["DEL", dst]);
+        }
+    }
+    // Woken by a transaction that pushes to one key and pops what it pushed.
+    let mut tx = server.raw_conn();
+    for (woken, pushed) in [(&k1, &k0), (&k0, &k1)] {
+        for round in 0..10 {
+            let p = block(&server, &mut ctl, &["BLPOP", &k0, &k1, "0"]);
+            assert_eq!(tx.cmd(&["MULTI"]), Resp::ok());
+            assert_eq!(tx.cmd(&["RPUSH", woken, "x"]), queued());
+            assert_eq!(tx.cmd(&["LPOP", woken]), queued());
+            assert_eq!(
+                tx.cmd(&["EXEC"]),
+                Resp::Array(Some(vec![Resp::Int(1), Resp::bulk("x")]))
+            );
+            let element = format!("e{round}");
+            q::<i64>(&mut ctl, &["RPUSH", pushed, &element]);
+            let what = format!(
+                "(round {round}): BLPOP {k0} {k1} after MULTI RPUSH {woken} x, LPOP {woken}, \
+                 EXEC; RPUSH {pushed} {element}"
+            );
+            assert_eq!(p.timed_for(&what).0, popped(pushed, &element), "{what}");
+            assert_eq!(q::<i64>(&mut ctl, &["EXISTS", &k0, &k1]), 0, "{what}");
+        }
     }
 }
 
@@ -696,6 +833,48 @@ fn a_client_blocked_on_keys_of_both_shards_keeps_its_place_in_line() {
     }
 }
 
+/// No client is left waiting on a list that holds elements. A transaction pushes to the key of
+/// shard 1, then to that of shard 0; a client waiting on both keys is first in line on the
+/// first, a client waiting on it alone second. Redis serves the ready keys in the order they
+/// were written: the first client gets the element of shard 1's key, the second finds that key
+/// empty again and waits on, and the element of shard 0's key stays.
+#[test]
+#[ignore = "known deviation (issue 5): a client waiting on keys of several shards pops from its first non-empty key in argument order, not from the key written first as Redis does"]
+fn no_client_is_left_waiting_on_a_list_that_holds_elements() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("left");
+    let both = block(&server, &mut ctl, &["BLPOP", &k0, &k1, "0"]);
+    let alone = block(&server, &mut ctl, &["BLPOP", &k1, "0"]);
+    let mut tx = server.raw_conn();
+    assert_eq!(tx.cmd(&["MULTI"]), Resp::ok());
+    assert_eq!(tx.cmd(&["RPUSH", &k1, "b"]), queued());
+    assert_eq!(tx.cmd(&["RPUSH", &k0, "a"]), queued());
+    assert_eq!(
+        tx.cmd(&["EXEC"]),
+        Resp::Array(Some(vec![Resp::Int(1), Resp::Int(1)]))
+    );
+    let got = both.reply();
+    // Whoever got what, nobody may wait on a key that holds an element.
+    let deadline = Instant::now() + ms(1000);
+    while !alone.done() && llen(&mut ctl, &k1) > 0 && Instant::now() < deadline {
+        thread::sleep(ms(5));
+    }
+    if !alone.done() {
+        assert_eq!(
+            range(&mut ctl, &k1),
+            Vec::<String>::new(),
+            "a client waits on {k1}, which holds elements (the client on both keys got {})",
+            show(&got)
+        );
+    }
+    assert_eq!(got, popped(&k1, "b"), "the client first in line on {k1}");
+    assert_eq!(range(&mut ctl, &k0), ["a"]);
+    assert_eq!(blocked_clients(&mut ctl), 1);
+    q::<i64>(&mut ctl, &["RPUSH", &k1, "c"]);
+    assert_eq!(alone.reply(), popped(&k1, "c"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timeouts.
 
@@ -716,12 +895,12 @@ fn timeouts_fire_after_their_deadline_and_soon_after() {
         (
             vec!["BLMOVE", &k0, "dst", "LEFT", "LEFT", "0.2"],
             ms(200),
-            Resp::Bulk(None),
+            Resp::Array(None),
         ),
         (
             vec!["BRPOPLPUSH", &k1, &k0, "0.5"],
             ms(500),
-            Resp::Bulk(None),
+            Resp::Array(None),
         ),
         (vec!["BLPOP", &k1, "0.05"], ms(50), Resp::Array(None)),
     ];
@@ -732,7 +911,7 @@ fn timeouts_fire_after_their_deadline_and_soon_after() {
         .collect();
     for ((args, timeout, want), p) in cases.iter().zip(clients) {
         let (reply, took) = p.timed();
-        assert_eq!(&reply, want, "{args:?}");
+        assert_eq!(&null_array(reply), want, "{args:?}");
         assert!(
             took + ROUNDING >= *timeout,
             "{args:?} timed out after {took:?}, before its {timeout:?}"
@@ -749,10 +928,6 @@ fn timeouts_fire_after_their_deadline_and_soon_after() {
     q::<i64>(&mut ctl, &["RPUSH", &k1, "y"]);
     assert_eq!(llen(&mut ctl, &k0), 1);
     assert_eq!(llen(&mut ctl, &k1), 1);
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
 }
 
 #[test]
@@ -859,9 +1034,9 @@ fn client_unblock_timeout_and_error() {
         ),
         (
             vec!["BLMOVE", &k0, &k1, "LEFT", "LEFT", "0"],
-            Resp::Bulk(None),
+            Resp::Array(None),
         ),
-        (vec!["BRPOPLPUSH", &k1, "d", "0"], Resp::Bulk(None)),
+        (vec!["BRPOPLPUSH", &k1, "d", "0"], Resp::Array(None)),
     ];
     for (args, null) in &cases {
         for (how, want) in [
@@ -876,7 +1051,7 @@ fn client_unblock_timeout_and_error() {
             let mut unblock = vec!["CLIENT", "UNBLOCK", &id];
             unblock.extend(how);
             assert_eq!(q::<i64>(&mut ctl, &unblock), 1, "{args:?} {how:?}");
-            assert_eq!(p.reply(), want, "{args:?} {how:?}");
+            assert_eq!(null_array(p.reply()), want, "{args:?} {how:?}");
             // It waits no more: unblocking it again does nothing, a push stays.
             assert_eq!(q::<i64>(&mut ctl, &unblock), 0, "{args:?} {how:?}");
             wait_blocked(&mut ctl, 0);
@@ -1197,8 +1372,8 @@ fn a_key_written_with_another_type_leaves_the_client_waiting() {
         thread::sleep(ms(100));
         assert!(
             !p.done(),
-            "the client blocked on {k} (shard {shard}) was woken by SET, with {:?}",
-            p.reply()
+            "the client blocked on {k} (shard {shard}) was woken by SET, with {}",
+            show(&p.reply())
         );
         assert_eq!(blocked_clients(&mut ctl), 1);
         q::<i64>(&mut ctl, &["DEL", k]);

@@ -70,6 +70,10 @@ pub struct Waiters {
     by_key: HashMap<(usize, Vec<u8>), VecDeque<u64>>,
     by_token: HashMap<u64, u64>,
     ready: VecDeque<(usize, Vec<u8>)>,
+    /// Keys whose first waiter, a client on several shards, was told to try again: looked at
+    /// once more a moment later, so that those behind it are served if its try took nothing
+    /// from the key.
+    recheck: Vec<(usize, Vec<u8>, u64)>,
     serving: bool,
 }
 
@@ -167,8 +171,9 @@ pub fn keep_if_blocked(
         args: args.to_vec(),
         keys,
         deadline,
-        timeout_reply: out.to_vec(),
+        timeout_reply: null_array(proto).to_vec(),
     });
+    let _ = out;
     true
 }
 
@@ -225,7 +230,20 @@ pub fn note_write(sh: &mut Shard, cmd: &Command, args: &Args<'_>, db: usize) {
 /// Serves the waiters of every ready key, in arrival order, until each key runs dry. A waiter
 /// whose keys are locked by a transaction waits for the next turn.
 pub fn serve(sh: &mut Shard) {
-    if sh.waiters.serving || sh.waiters.ready.is_empty() {
+    if sh.waiters.serving {
+        return;
+    }
+    if !sh.waiters.recheck.is_empty() {
+        let now = sh.clock;
+        let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut sh.waiters.recheck)
+            .into_iter()
+            .partition(|r| r.2 <= now);
+        sh.waiters.recheck = wait;
+        sh.waiters
+            .ready
+            .extend(due.into_iter().map(|(db, key, _)| (db, key)));
+    }
+    if sh.waiters.ready.is_empty() {
         return;
     }
     sh.waiters.serving = true;
@@ -239,15 +257,23 @@ pub fn serve(sh: &mut Shard) {
     sh.waiters.serving = false;
 }
 
-/// Serves the waiters of one key; false when a transaction's locks made it stop early.
+/// Serves the waiters of one key; false when a transaction's locks made it stop early. As in
+/// Redis 7.0, only waiters whose command pops the type the key now holds are served (a list
+/// for BLPOP and kin, a sorted set for BZPOPMIN and kin); the others keep waiting.
 fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
     let slot = (db, key.to_vec());
-    loop {
-        let Some(&id) = sh.waiters.by_key.get(&slot).and_then(|q| q.front()) else {
-            return true;
-        };
+    let now = sh.clock;
+    let holds = match sh.ks.dbs.get_mut(db).and_then(|d| d.get(key, now)) {
+        Some(e) => e.value.type_name(),
+        None => return true,
+    };
+    let queue: Vec<u64> = match sh.waiters.by_key.get(&slot) {
+        Some(q) => q.iter().copied().collect(),
+        None => return true,
+    };
+    for id in queue {
         let Some(w) = sh.waiters.waiters.get(&id) else {
-            return true;
+            continue;
         };
         if w.args.is_empty() {
             // A client waiting on keys of several shards is first in line: it tries again
@@ -256,7 +282,11 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
             if let Some(w) = sh.waiters.remove(id) {
                 reply(sh, w.from, w.token, READY);
             }
+            sh.waiters.recheck.push((db, key.to_vec(), now + 5));
             return true;
+        }
+        if wanted_type(&w.args) != holds {
+            continue;
         }
         if !sh.locks.idle() {
             if let Some(fp) = sh.footprint_resp(w.db, &w.args) {
@@ -268,12 +298,35 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
         let (wdb, proto, args) = (w.db, w.proto, w.args.clone());
         let out = sh.execute_resp(wdb, proto, &args);
         if sh.ks.block.take().is_some() {
-            // Nothing left for the first in line: nothing for those behind it either.
+            // Nothing left for this one: nothing for those behind it either.
             return true;
         }
         if let Some(w) = sh.waiters.remove(id) {
             reply(sh, w.from, w.token, &out);
         }
+        let still = sh
+            .ks
+            .dbs
+            .get_mut(db)
+            .and_then(|d| d.get(key, now))
+            .is_some();
+        if !still {
+            return true;
+        }
+    }
+    true
+}
+
+/// The type a blocking command pops: BZPOPMIN, BZPOPMAX and BZMPOP pop sorted sets, the
+/// others lists.
+fn wanted_type(args: &[u8]) -> &'static str {
+    let name = parse_internal(args)
+        .and_then(|spans| spans.first().map(|r| args[r.clone()].to_ascii_lowercase()))
+        .unwrap_or_default();
+    if name.starts_with(b"bz") {
+        "zset"
+    } else {
+        "list"
     }
 }
 
@@ -418,8 +471,11 @@ async fn wait_on_many(
     loop {
         let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
         let (got, _) = crate::txn::run(job).await;
-        if !is_null(&got) || (deadline != 0 && now_ms() >= deadline) {
+        if !is_null(&got) {
             return got;
+        }
+        if deadline != 0 && now_ms() >= deadline {
+            return null_array(proto).to_vec();
         }
         let (tx, rx) = oneshot();
         let mut shards = 0u128;
@@ -467,9 +523,18 @@ async fn wait_on_many(
         }
         match woke.as_slice() {
             READY => continue,
-            TIMED_OUT => return got,
+            TIMED_OUT => return null_array(proto).to_vec(),
             _ => return woke,
         }
+    }
+}
+
+/// What a client that waited gets when its time runs out: a null array whatever the command
+/// (BLMOVE included), as Redis's `replyToBlockedClientTimedOut`.
+fn null_array(proto: Protocol) -> &'static [u8] {
+    match proto {
+        Protocol::Resp2 => b"*-1\r\n",
+        _ => b"_\r\n",
     }
 }
 

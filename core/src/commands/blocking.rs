@@ -143,17 +143,7 @@ pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 /// Reads a timeout in seconds (a float since Redis 6) as Redis's `getTimeoutFromObjectOrReply`:
 /// the Unix ms deadline, or 0 for "wait for ever".
 pub fn deadline(arg: &[u8], now_ms: u64) -> Result<u64, &'static str> {
-    // Redis reads a long double: 1e400 is a number there (one too large for a timeout).
-    let secs = match parse_float(arg) {
-        Some(v) => v,
-        None => match std::str::from_utf8(arg)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-        {
-            Some(v) if v.is_infinite() => v,
-            _ => return Err(TIMEOUT_NOT_FLOAT),
-        },
-    };
+    let secs = long_double(arg).ok_or(TIMEOUT_NOT_FLOAT)?;
     let ms = (secs * 1000.0).ceil();
     // Redis converts to a 64-bit integer; what does not fit (inf, 1e30) comes out negative.
     if ms.is_nan() || ms < 0.0 || ms >= i64::MAX as f64 {
@@ -164,6 +154,37 @@ pub fn deadline(arg: &[u8], now_ms: u64) -> Result<u64, &'static str> {
     }
     // A deadline past the end of time waits for ever, as it does in Redis 7.0.
     Ok(now_ms.saturating_add(ms as u64).min(i64::MAX as u64))
+}
+
+/// Reads a number as Redis's `strtold` does, as far as a timeout can tell: beyond a double's
+/// range but within a long double's (1e309, 1e-400) it is still a number, and hexadecimal
+/// integers (0x10) are numbers.
+fn long_double(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    let exponent = |t: &str| -> i64 {
+        t.rsplit_once(['e', 'E'])
+            .and_then(|(_, e)| e.parse().ok())
+            .unwrap_or(0)
+    };
+    if let Some(v) = parse_float(arg) {
+        // Too small for a double, not for a long double: a positive timeout all the same.
+        let digits = text.split(['e', 'E']).next().unwrap_or("");
+        if v == 0.0 && digits.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+            return (exponent(text) >= -4950).then_some(f64::MIN_POSITIVE);
+        }
+        return Some(v);
+    }
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => (-1.0, r),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if let Some(hex) = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16).ok().map(|n| sign * n as f64);
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_infinite() && exponent(text).abs() <= 4932 => Some(v),
+        _ => None,
+    }
 }
 
 /// Where a blocking command's timeout is: the last argument (BLPOP, BLMOVE, BZPOPMIN...) or
@@ -203,6 +224,10 @@ mod tests {
         assert_eq!(deadline(b"inf", 1000), Err(TIMEOUT_NEGATIVE));
         assert_eq!(deadline(b"1e30", 1000), Err(TIMEOUT_NEGATIVE));
         assert_eq!(deadline(b"1e400", 1000), Err(TIMEOUT_NEGATIVE));
+        assert_eq!(deadline(b"1e5000", 1000), Err(TIMEOUT_NOT_FLOAT));
+        assert_eq!(deadline(b"-0x1", 1000), Err(TIMEOUT_NEGATIVE));
+        assert_eq!(deadline(b"0x2", 1000), Ok(3000));
+        assert_eq!(deadline(b"1e-400", 1000), Ok(1001));
         let now = 1_700_000_000_000;
         let late = i64::MAX as u64 - 5;
         assert_eq!(deadline(b"9223372036854", late), Ok(i64::MAX as u64));
