@@ -385,9 +385,10 @@ fn blmove_and_brpoplpush_time_out_with_a_null_array_as_blpop_does() {
 }
 
 /// Redis 7.0 reads a timeout as a C `long double` (`strtold`): 1e309, past a double's range, is
-/// a number, too big to make a deadline ("timeout is negative", as for 1e300); a hexadecimal
-/// number is a number; and 1e-400 is a tiny positive timeout (one millisecond, rounded up),
-/// not zero ("wait for ever").
+/// a number, too big to make a deadline ("timeout is negative", as for 1e300), while 1e5000 is
+/// past a long double's too ("not a float"); a hexadecimal number (`-0x1`) is a number; and
+/// 1e-400 is a tiny positive timeout (one millisecond, rounded up), not zero ("wait for
+/// ever").
 #[test]
 fn timeouts_are_read_as_long_doubles() {
     let server = Server::start(&[]);
@@ -675,9 +676,9 @@ fn blmove_and_brpoplpush_across_shards_deliver_to_the_destination() {
 }
 
 /// A client waiting on keys of both shards may be woken by a write that does not serve it: a
-/// push to BLMOVE's destination, or a push whose element another client takes first. It must
-/// still be served by the push to its source that comes right after (Redis has no such window:
-/// a push serves whoever waits at that moment).
+/// push to BLMOVE's destination, or a transaction that pushes to one of its keys and pops what
+/// it pushed. It must still be served by the push that comes right after (Redis has no such
+/// window: a push serves whoever waits at that moment).
 #[test]
 fn a_cross_shard_waiter_woken_for_nothing_still_gets_the_next_push() {
     let server = Server::start(&[]);

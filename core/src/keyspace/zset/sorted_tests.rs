@@ -34,7 +34,7 @@ fn contents(s: &Sorted) -> Model {
 fn member(rng: &mut Rng, space: u64) -> Vec<u8> {
     let n = rng.below(space);
     // Some members are long enough to live outside the node.
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         format!("a-long-member-that-does-not-fit-inline-{n}").into_bytes()
     } else {
         format!("m{n}").into_bytes()
