@@ -869,7 +869,13 @@ fn no_client_is_left_waiting_on_a_list_that_holds_elements() {
             show(&got)
         );
     }
-    assert_eq!(got, popped(&k1, "b"), "the client first in line on {k1}");
+    let want = popped(&k1, "b");
+    assert!(
+        got == want,
+        "the client first in line on {k1} got {}, not {}",
+        show(&got),
+        show(&want)
+    );
     assert_eq!(range(&mut ctl, &k0), ["a"]);
     assert_eq!(blocked_clients(&mut ctl), 1);
     q::<i64>(&mut ctl, &["RPUSH", &k1, "c"]);
@@ -911,7 +917,7 @@ fn timeouts_fire_after_their_deadline_and_soon_after() {
         .map(|(args, _, _)| spawn(&server, false, args))
         .collect();
     for ((args, timeout, want), p) in cases.iter().zip(clients) {
-        let (reply, took) = p.timed();
+        let (reply, took) = p.timed_for(&format!("to {args:?}"));
         assert_eq!(&null_array(reply), want, "{args:?}");
         assert!(
             took + ROUNDING >= *timeout,
