@@ -937,6 +937,44 @@ fn timeouts_fire_after_their_deadline_and_soon_after() {
     assert_eq!(llen(&mut ctl, &k1), 1);
 }
 
+/// Many clients waiting at once, most of them on keys of both shards, all with short timeouts:
+/// every one gets its null reply, in time, round after round.
+#[test]
+fn many_clients_timing_out_at_once_all_get_their_reply() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("crowd");
+    let timeouts = ["0.1", "0.2", "0.3", "0.4", "0.5"];
+    for round in 0..10 {
+        let cases: Vec<Vec<&str>> = (0..30)
+            .map(|i| {
+                let t = timeouts[i % timeouts.len()];
+                match i % 3 {
+                    0 => vec!["BLPOP", &k0, &k1, t],
+                    1 => vec!["BRPOPLPUSH", &k1, &k0, t],
+                    _ => vec!["BRPOP", &k1, t],
+                }
+            })
+            .collect();
+        let clients: Vec<Pending> = cases.iter().map(|a| spawn(&server, false, a)).collect();
+        for (args, p) in cases.iter().zip(clients) {
+            let (reply, took) = p.timed_for(&format!("(round {round}) to {args:?}"));
+            assert_eq!(
+                null_array(reply),
+                Resp::Array(None),
+                "(round {round}) {args:?}"
+            );
+            let timeout = Duration::from_secs_f64(args.last().unwrap().parse().unwrap());
+            assert!(
+                took < timeout + LATE,
+                "(round {round}) {args:?} timed out after {took:?}"
+            );
+        }
+        wait_blocked(&mut ctl, 0);
+    }
+    assert_eq!(q::<i64>(&mut ctl, &["EXISTS", &k0, &k1]), 0);
+}
+
 #[test]
 fn a_client_served_before_its_timeout_gets_the_element() {
     let server = Server::start(&[]);
