@@ -68,7 +68,8 @@ pub struct Waiters {
     next_id: u64,
     waiters: HashMap<u64, Waiter>,
     by_key: HashMap<(usize, Vec<u8>), VecDeque<u64>>,
-    by_token: HashMap<u64, u64>,
+    /// Waiters by (client's shard, reply token): tokens are only unique within a shard.
+    by_token: HashMap<(usize, u64), u64>,
     ready: VecDeque<(usize, Vec<u8>)>,
     /// Keys whose first waiter, a client on several shards, was told to try again: looked at
     /// once more a moment later, so that those behind it are served if its try took nothing
@@ -97,7 +98,7 @@ impl Waiters {
                 .or_default()
                 .push_back(id);
         }
-        self.by_token.insert(w.token, id);
+        self.by_token.insert((w.from, w.token), id);
         self.waiters.insert(id, w);
     }
 
@@ -112,7 +113,7 @@ impl Waiters {
                 }
             }
         }
-        self.by_token.remove(&w.token);
+        self.by_token.remove(&(w.from, w.token));
         Some(w)
     }
 
@@ -340,9 +341,9 @@ pub fn expire(sh: &mut Shard) {
     }
 }
 
-/// Takes away the waiter answering `token`, if it still waits (it may have been served).
-pub fn unwait(sh: &mut Shard, token: u64, how: Unwait) {
-    let Some(&id) = sh.waiters.by_token.get(&token) else {
+/// Takes away the waiter answering `token` of shard `from`, if it still waits (it may have been served).
+pub fn unwait(sh: &mut Shard, from: usize, token: u64, how: Unwait) {
+    let Some(&id) = sh.waiters.by_token.get(&(from, token)) else {
         return;
     };
     let Some(w) = sh.waiters.remove(id) else {
@@ -363,7 +364,8 @@ pub fn unwait_everywhere(sh: &mut Shard, shards: u128, token: u64, how: Unwait) 
             continue;
         }
         if s == sh.id {
-            unwait(sh, token, how);
+            let me = sh.id;
+            unwait(sh, me, token, how);
         } else {
             sh.send(s, Msg::Unwait { token, how });
         }

@@ -519,7 +519,7 @@ impl Shard {
                     let bytes = crate::admin::report(self, kind);
                     self.send_reply(from, token, &bytes);
                 }
-                Msg::Unwait { token, how } => crate::blocking::unwait(self, token, how),
+                Msg::Unwait { token, how } => crate::blocking::unwait(self, from, token, how),
                 Msg::Unblock { token, id, how } => {
                     let n = crate::client_cmd::unblock_local(self, id, how);
                     self.send_reply(from, token, format!(":{n}\r\n").as_bytes());
