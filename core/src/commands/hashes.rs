@@ -8,16 +8,15 @@
 //! Redis). The value's encoding (listpack or hashtable) is the [`Hash`]'s business: the
 //! handlers hand it `hash-max-listpack-*` through the configuration.
 
-use std::fmt::Write as _;
-
 use super::flags::*;
+use super::strings::{decimal_sum, parse_long_double};
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::config::Config;
 use crate::errors;
 use crate::keyspace::hash::Rng;
 use crate::keyspace::listpack::LpValue;
 use crate::keyspace::{glob_match, Hash, Value};
-use crate::protocol::args::{parse_float, parse_int};
+use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::reader::parse_i64;
 use crate::protocol::reply::format_double_human;
 use crate::protocol::{Args, Reply};
@@ -367,59 +366,6 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     reply.bulk(text.as_bytes());
 }
 
-// The two helpers below are INCRBYFLOAT's (`strings.rs`, private there): the same reading and
-// the same addition make HINCRBYFLOAT answer what INCRBYFLOAT answers.
-
-/// A float as Redis's `string2ld` reads it: as [`parse_float`], but a number too large for
-/// the type is refused (`strtold`'s ERANGE) rather than read as infinite; only the words
-/// `inf` and `infinity` are.
-fn parse_long_double(bytes: &[u8]) -> Option<f64> {
-    let v = parse_float(bytes)?;
-    if v.is_infinite() && !bytes.iter().any(|c| c.eq_ignore_ascii_case(&b'i')) {
-        return None;
-    }
-    Some(v)
-}
-
-/// `a + b`, rounded to the shortest decimal the sum of the decimals the user typed could be
-/// (Redis adds in `long double` and prints 17 decimals; see `strings.rs`).
-fn decimal_sum(a: f64, b: f64) -> f64 {
-    let r = a + b;
-    if !r.is_finite() {
-        return r;
-    }
-    // TwoSum: `r + err` is exactly `a + b`.
-    let bv = r - a;
-    let av = r - bv;
-    let err = (a - av) + (b - bv);
-    let slack = (ulp(a) + ulp(b)) / 2.0;
-    let mut text = String::with_capacity(32);
-    for digits in 1..17 {
-        text.clear();
-        let _ = write!(text, "{:.*e}", digits - 1, r);
-        if let Ok(x) = text.parse::<f64>() {
-            if ((x - r) - err).abs() < slack + ulp(x) / 2.0 {
-                return x;
-            }
-        }
-    }
-    r
-}
-
-/// The distance from `|x|` to the next double away from zero (0 for zero).
-fn ulp(x: f64) -> f64 {
-    let x = x.abs();
-    if x == 0.0 || !x.is_finite() {
-        return 0.0;
-    }
-    let next = f64::from_bits(x.to_bits() + 1);
-    if next.is_finite() {
-        next - x
-    } else {
-        x - f64::from_bits(x.to_bits() - 1)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // HRANDFIELD
 // ---------------------------------------------------------------------------------------------
@@ -518,28 +464,6 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 // ---------------------------------------------------------------------------------------------
 // HSCAN
 // ---------------------------------------------------------------------------------------------
-
-/// Reads a cursor as C's `strtoul` does for Redis (as SCAN's, in `keys.rs`): an optional sign,
-/// then decimal digits (the empty string is 0, a minus wraps); anything else is refused.
-fn parse_cursor(bytes: &[u8]) -> Option<u64> {
-    let (neg, digits) = match bytes.first() {
-        None => return Some(0),
-        Some(b'-') => (true, &bytes[1..]),
-        Some(b'+') => (false, &bytes[1..]),
-        Some(_) => (false, bytes),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
-}
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count] (Redis's `hscanCommand` and
 /// `scanGenericCommand`): the next cursor and a flat array of fields and values. A listpack

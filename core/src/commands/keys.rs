@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::errors;
 use crate::keyspace::dump::{dump_value, restore_value_for};
 use crate::keyspace::{glob_match, Entry};
-use crate::protocol::args::parse_int;
+use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::{Args, Reply};
 
 /// The generic key commands.
@@ -429,28 +429,6 @@ fn keys_(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         .map(|s| s.key())
         .collect();
     reply.bulks(found.into_iter());
-}
-
-/// Reads a cursor as C's `strtoul` does for Redis: an optional sign, then decimal digits (the
-/// empty string is 0, a minus wraps); leading spaces and anything after the digits are refused.
-fn parse_cursor(bytes: &[u8]) -> Option<u64> {
-    let (neg, digits) = match bytes.first() {
-        None => return Some(0),
-        Some(b'-') => (true, &bytes[1..]),
-        Some(b'+') => (false, &bytes[1..]),
-        Some(_) => (false, bytes),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
 }
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] over this shard's table for the

@@ -19,7 +19,7 @@ use crate::errors;
 use crate::keyspace::glob_match;
 use crate::keyspace::set::{Member, OwnedMember, Rng};
 use crate::keyspace::{Set, Value};
-use crate::protocol::args::parse_int;
+use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::{Args, Reply};
 
 /// The set commands.
@@ -608,28 +608,6 @@ fn sdiffstore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 // ---------------------------------------------------------------------------------------------
 // SSCAN
 // ---------------------------------------------------------------------------------------------
-
-/// Reads a cursor as C's `strtoul` does for Redis (`parseScanCursorOrReply`): an optional sign,
-/// then decimal digits (the empty string is 0, a minus wraps); anything else is refused.
-fn parse_cursor(bytes: &[u8]) -> Option<u64> {
-    let (neg, digits) = match bytes.first() {
-        None => return Some(0),
-        Some(b'-') => (true, &bytes[1..]),
-        Some(b'+') => (false, &bytes[1..]),
-        Some(_) => (false, bytes),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
-}
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count] (`sscanCommand`, `scanGenericCommand`): the
 /// cursor is checked first, then the key (missing: an empty scan), then the options. An intset

@@ -700,7 +700,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 /// A float as Redis's `string2ld` reads it: as [`parse_float`], but a number too large for
 /// the type is refused (`strtold`'s ERANGE) rather than read as infinite; only the words
 /// `inf` and `infinity` are.
-fn parse_long_double(bytes: &[u8]) -> Option<f64> {
+pub(crate) fn parse_long_double(bytes: &[u8]) -> Option<f64> {
     let v = parse_float(bytes)?;
     if v.is_infinite() && !bytes.iter().any(|c| c.eq_ignore_ascii_case(&b'i')) {
         return None;
@@ -716,7 +716,7 @@ fn parse_long_double(bytes: &[u8]) -> Option<f64> {
 /// decimal each operand stood for lies within half an ulp of it, and TwoSum gives the f64
 /// sum's own rounding error exactly; so the decimal sum lies within that slack of the exact
 /// sum, and the shortest decimal inside it is the sum Redis prints for such inputs.
-fn decimal_sum(a: f64, b: f64) -> f64 {
+pub(crate) fn decimal_sum(a: f64, b: f64) -> f64 {
     let r = a + b;
     if !r.is_finite() {
         return r;

@@ -124,3 +124,25 @@ pub fn parse_float(bytes: &[u8]) -> Option<f64> {
         Some(v)
     }
 }
+
+/// Reads a cursor as C's `strtoul` does for Redis: an optional sign, then decimal digits (the
+/// empty string is 0, a minus wraps); leading spaces and anything after the digits are refused.
+pub fn parse_cursor(bytes: &[u8]) -> Option<u64> {
+    let (neg, digits) = match bytes.first() {
+        None => return Some(0),
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        Some(_) => (false, bytes),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(if neg { n.wrapping_neg() } else { n })
+}

@@ -3,6 +3,7 @@
 use super::*;
 use crate::commands::blocking;
 use crate::keyspace::glob_match;
+use crate::protocol::args::parse_cursor;
 use crate::protocol::args::parse_int;
 
 /// ZPOPMIN key [count]
@@ -289,25 +290,6 @@ fn distinct_members(z: &ZSet, count: u64, rng: &mut Rng) -> Vec<(Vec<u8>, f64)> 
         }
     }
     out
-}
-
-/// Reads a cursor as Redis's `parseScanCursorOrReply` (`strtoul`): digits after an optional
-/// sign, a minus wrapping around; nothing else.
-fn parse_cursor(bytes: &[u8]) -> Option<u64> {
-    let (neg, digits) = match bytes.first() {
-        None => return Some(0),
-        Some(b'-') => (true, &bytes[1..]),
-        Some(b'+') => (false, &bytes[1..]),
-        Some(_) => (false, bytes),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
 }
 
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]
