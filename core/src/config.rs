@@ -5,6 +5,7 @@
 //! whether CONFIG SET may change it while the server runs. The file parser, the `--name value`
 //! arguments and CONFIG all go through that one table, so they can never disagree.
 
+use crate::keyspace::evict::{Policy, Tracking};
 use crate::keyspace::glob_match;
 
 /// The whole configuration of a node. Each shard keeps a copy; CONFIG SET updates them all.
@@ -51,6 +52,18 @@ pub struct Config {
     /// Size of each packed node of a list: positive, a count of elements; -1 to -5, a byte
     /// size of 4, 8, 16, 32 or 64 KiB (`list-max-listpack-size`).
     pub list_max_listpack_size: i64,
+    /// The memory limit in bytes; 0 for none (`maxmemory`). Each shard holds its share.
+    pub maxmemory: u64,
+    /// What goes once memory is full (`maxmemory-policy`).
+    pub maxmemory_policy: Policy,
+    /// Keys sampled per database to pick one to evict (`maxmemory-samples`).
+    pub maxmemory_samples: u64,
+    /// How long one command may spend evicting, 0 to 100 (`maxmemory-eviction-tenacity`).
+    pub maxmemory_eviction_tenacity: u64,
+    /// Hits it takes to grow an LFU counter, logarithmically (`lfu-log-factor`).
+    pub lfu_log_factor: u64,
+    /// Minutes of idleness that take one from an LFU counter (`lfu-decay-time`).
+    pub lfu_decay_time: u64,
     /// Directives accepted for compatibility whose values are only remembered.
     pub inert: Vec<(&'static str, String)>,
     /// Name of the config file the server was started with, for CONFIG REWRITE.
@@ -80,6 +93,12 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             set_max_intset_entries: 512,
             list_max_listpack_size: -2,
+            maxmemory: 0,
+            maxmemory_policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             inert: INERT.iter().map(|(k, v)| (*k, v.to_string())).collect(),
             config_file: None,
         }
@@ -162,17 +181,11 @@ const INERT: &[(&str, &str)] = &[
     ("lazyfree-lazy-server-del", "no"),
     ("lazyfree-lazy-user-del", "no"),
     ("lazyfree-lazy-user-flush", "no"),
-    ("lfu-decay-time", "1"),
-    ("lfu-log-factor", "10"),
     ("list-compress-depth", "0"),
     ("lua-time-limit", "5000"),
     ("masterauth", ""),
     ("masteruser", ""),
-    ("maxmemory", "0"),
     ("maxmemory-clients", "0"),
-    ("maxmemory-eviction-tenacity", "10"),
-    ("maxmemory-policy", "noeviction"),
-    ("maxmemory-samples", "5"),
     ("min-replicas-max-lag", "10"),
     ("min-replicas-to-write", "0"),
     ("min-slaves-max-lag", "10"),
@@ -336,6 +349,16 @@ pub fn parse_memory(v: &str) -> Result<u64, String> {
         .ok_or_else(|| "argument must be a memory value".to_string())
 }
 
+/// Reads an integer that must lie in `min..=max`, with Redis's words for one that does not.
+fn parse_range(v: &str, min: i64, max: i64) -> Result<u64, String> {
+    match v.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n as u64),
+        _ => Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        )),
+    }
+}
+
 fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| "argument couldn't be parsed into an integer".to_string())
@@ -343,6 +366,60 @@ fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
 
 /// Every directive Tessera knows, in the order CONFIG GET * lists them.
 pub static DIRECTIVES: &[Directive] = &[
+    Directive {
+        name: "maxmemory",
+        get: |c| c.maxmemory.to_string(),
+        set: |c, v| {
+            c.maxmemory = parse_memory(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "maxmemory-policy",
+        get: |c| c.maxmemory_policy.name().to_string(),
+        set: |c, v| {
+            c.maxmemory_policy = Policy::parse(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "maxmemory-samples",
+        get: |c| c.maxmemory_samples.to_string(),
+        set: |c, v| {
+            c.maxmemory_samples = parse_range(v, 1, i32::MAX as i64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "maxmemory-eviction-tenacity",
+        get: |c| c.maxmemory_eviction_tenacity.to_string(),
+        set: |c, v| {
+            c.maxmemory_eviction_tenacity = parse_range(v, 0, 100)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "lfu-log-factor",
+        get: |c| c.lfu_log_factor.to_string(),
+        set: |c, v| {
+            c.lfu_log_factor = parse_range(v, 0, i32::MAX as i64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "lfu-decay-time",
+        get: |c| c.lfu_decay_time.to_string(),
+        set: |c, v| {
+            c.lfu_decay_time = parse_range(v, 0, i32::MAX as i64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
     Directive {
         name: "hash-max-listpack-entries",
         get: |c| c.hash_max_listpack_entries.to_string(),
@@ -546,6 +623,15 @@ pub static DIRECTIVES: &[Directive] = &[
 ];
 
 impl Config {
+    /// What an access does to a key's LFU data under this configuration.
+    pub fn tracking(&self) -> Tracking {
+        Tracking {
+            lfu: self.maxmemory_policy.is_lfu(),
+            log_factor: self.lfu_log_factor.min(u32::MAX as u64) as u32,
+            decay_time: self.lfu_decay_time.min(u32::MAX as u64) as u32,
+        }
+    }
+
     fn directive(name: &str) -> Option<&'static Directive> {
         DIRECTIVES
             .iter()

@@ -29,6 +29,13 @@ pub const INVALID_EXPIRE: &str = "ERR invalid expire time in 'set' command";
 pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 /// A command before AUTH on a server with a password.
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// EXEC refused before it ran (Redis's `execCommandAbort`): the transaction is discarded.
+pub fn exec_abort(why: &str) -> String {
+    format!("EXECABORT Transaction discarded because of: {why}")
+}
+
+/// A command that may need memory while `maxmemory` is reached and nothing can be evicted.
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// AUTH on a server without a password.
 pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
 /// The limit of connected clients is reached.

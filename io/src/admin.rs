@@ -203,13 +203,14 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
                 .filter(|c| c.fd >= 0 && c.blocked_on.is_some())
                 .count();
             let mut s = format!(
-                "connected_clients:{clients}\nblocked_clients:{blocked}\ntotal_commands_processed:{}\ntotal_connections_received:{}\nrejected_connections:{}\ntotal_net_input_bytes:{}\ntotal_net_output_bytes:{}\nexpired_keys:{}\nkeyspace_hits:{}\nkeyspace_misses:{}\nrdb_changes_since_last_save:{}\n",
+                "connected_clients:{clients}\nblocked_clients:{blocked}\ntotal_commands_processed:{}\ntotal_connections_received:{}\nrejected_connections:{}\ntotal_net_input_bytes:{}\ntotal_net_output_bytes:{}\nexpired_keys:{}\nevicted_keys:{}\nkeyspace_hits:{}\nkeyspace_misses:{}\nrdb_changes_since_last_save:{}\n",
                 sh.stats.commands,
                 sh.stats.connections,
                 sh.stats.rejected,
                 sh.stats.net_in,
                 sh.stats.net_out,
                 sh.ks.dbs.iter().map(|d| d.expired_keys).sum::<u64>(),
+                sh.ks.evicted_keys,
                 sh.ks.hits,
                 sh.ks.misses,
                 sh.ks.dirty,

@@ -119,6 +119,23 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
         conn.paused = true;
         return Flow::Retry;
     }
+    if crate::evict::refuses(sh, idx, cmd, args) {
+        if matches!(cmd.run, Run::Node(commands::NodeCmd::Exec)) {
+            // As Redis's execCommandAbort: the transaction is discarded, saying why.
+            if let Some(conn) = sh.conns[idx].as_mut() {
+                conn.multi = None;
+                conn.multi_failed = false;
+            }
+            crate::multi::unwatch(sh, idx);
+            reply_now(sh, idx, |r| r.error(&errors::exec_abort(errors::OOM)));
+        } else {
+            refuse(sh, idx, errors::OOM);
+        }
+        return Flow::Continue;
+    }
+    let Some(conn) = sh.conns[idx].as_mut() else {
+        return Flow::Hold;
+    };
     if conn.multi.is_some() && !cmd.has(flags::NO_MULTI) {
         let bytes = encoded(args, raw);
         if let Some(q) = conn.multi.as_mut() {

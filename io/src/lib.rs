@@ -13,6 +13,7 @@ pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;
 pub mod dispatch;
+pub mod evict;
 pub mod info;
 pub mod local;
 pub mod locks;
@@ -191,6 +192,8 @@ pub fn serve(
         ring_mode: std::sync::OnceLock::new(),
         wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
         ready: AtomicUsize::new(0),
+        full: (0..shards).map(|_| AtomicBool::new(false)).collect(),
+        mem_slots: (0..shards).map(|_| AtomicUsize::new(usize::MAX)).collect(),
         fixed,
     });
     log::notice(&format!(

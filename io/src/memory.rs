@@ -88,6 +88,59 @@ unsafe impl GlobalAlloc for Counting {
 /// Bytes allocated through [`Counting`] and not freed, all threads together; 0 when the binary
 /// does not use it as its global allocator.
 pub fn used_memory() -> usize {
-    let sum: isize = COUNTERS.iter().map(|c| c.0.load(Ordering::Relaxed)).sum();
+    let used = NEXT_SLOT.load(Ordering::Relaxed).min(SLOTS);
+    let sum: isize = COUNTERS[..used]
+        .iter()
+        .map(|c| c.0.load(Ordering::Relaxed))
+        .sum();
     sum.max(0) as usize
+}
+
+/// The counter the calling thread adds to (it takes one on its first allocation).
+pub fn my_slot() -> usize {
+    add(0);
+    MY_SLOT.try_with(|s| s.get()).unwrap_or(0)
+}
+
+/// What the threads whose counters are not in `mine` hold: the node's memory outside its
+/// shards (the main thread's, say), exact at any moment, unlike a difference of figures
+/// read at different times.
+pub fn used_outside(mine: &[usize]) -> isize {
+    let used = NEXT_SLOT.load(Ordering::Relaxed).min(SLOTS);
+    (0..used)
+        .filter(|i| !mine.contains(i))
+        .map(|i| COUNTERS[i].0.load(Ordering::Relaxed))
+        .sum()
+}
+
+/// What the calling thread holds: what it allocated, less what it freed, plus what was handed
+/// over to it (see [`hand_over`]). A shard's share of `maxmemory` is measured with this; it
+/// reads one counter of the thread's own cache line.
+pub fn thread_used() -> isize {
+    let slot = MY_SLOT.try_with(|s| s.get()).unwrap_or(usize::MAX);
+    if slot == usize::MAX {
+        return 0;
+    }
+    COUNTERS[slot].0.load(Ordering::Relaxed)
+}
+
+/// The sender's half of moving memory to another thread (a batch of messages between shards):
+/// the blocks will be freed there, so they leave this thread's count now and join the
+/// receiver's with [`take_over`] when it is about to free them (in between they are in
+/// flight, and `used_memory` leaves them out). Without it, every message would stay counted
+/// on the thread that made it and be subtracted from the one that frees it, and per-thread
+/// figures would drift apart for ever (their sum stays right either way).
+pub fn hand_over(bytes: usize) {
+    add(-(bytes as isize));
+}
+
+/// The receiver's half of [`hand_over`].
+pub fn take_over(bytes: usize) {
+    add(bytes as isize);
+}
+
+/// The bytes the allocator reserved for the block at `p` (0 for a null or dangling pointer
+/// of an empty collection: pass `None`).
+pub fn block_size(p: Option<*const u8>) -> usize {
+    p.map_or(0, |p| usable(p as *mut u8) as usize)
 }

@@ -130,12 +130,20 @@ pub struct Batch {
 
 impl Batch {
     /// An empty batch with room for about as much as `last` held, so a steady stream of
-    /// batches does not regrow its buffers every turn.
+    /// batches does not regrow its buffers every turn; after a burst, no more than a steady
+    /// stream needs (an idle shard should not keep a burst's worth of memory reserved).
     pub fn like(last: &Batch) -> Batch {
+        const MOST_MSGS: usize = 1024;
+        const MOST_BYTES: usize = 64 * 1024;
         Batch {
-            msgs: Vec::with_capacity(last.msgs.len()),
-            data: Vec::with_capacity(last.data.len()),
+            msgs: Vec::with_capacity(last.msgs.len().min(MOST_MSGS)),
+            data: Vec::with_capacity(last.data.len().min(MOST_BYTES)),
         }
+    }
+
+    /// The bytes the batch's messages fill so far (its buffers may have more room reserved).
+    pub fn filled_bytes(&self) -> usize {
+        self.msgs.len() * std::mem::size_of::<Msg>() + self.data.len()
     }
 
     /// True when there is nothing to send.
@@ -151,6 +159,24 @@ impl Batch {
             start,
             len: bytes.len(),
         }
+    }
+
+    /// The heap blocks this batch owns, in bytes: what moves to the receiving shard's count
+    /// of memory with it (see `memory::hand_over`). Lock footprints are counted; the rare
+    /// administrative messages (CONFIG SET, CLIENT KILL, reports) are not.
+    pub fn heap_bytes(&self) -> usize {
+        let block = |cap: usize, p: *const u8| crate::memory::block_size((cap > 0).then_some(p));
+        let mut n = block(self.msgs.capacity(), self.msgs.as_ptr() as *const u8)
+            + block(self.data.capacity(), self.data.as_ptr());
+        for m in &self.msgs {
+            if let Msg::Lock { footprint, .. } = m {
+                n += block(
+                    footprint.keys.capacity(),
+                    footprint.keys.as_ptr() as *const u8,
+                );
+            }
+        }
+        n
     }
 
     /// The bytes of a span of this batch.

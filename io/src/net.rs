@@ -199,6 +199,7 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
             let Some(sender) = senders.get(peer).and_then(|s| s.as_ref()) else {
                 break;
             };
+            let bytes = batch.heap_bytes();
             if let Err(err) = sender.try_send(batch) {
                 let glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(batch)) = err
                 else {
@@ -209,6 +210,7 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
                 sh.notify.notify();
                 break;
             }
+            crate::memory::hand_over(bytes);
         }
     }
 }

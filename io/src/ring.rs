@@ -148,11 +148,14 @@ impl Ring {
 
 /// A provided-buffer ring: `count` page-aligned buffers of `size` bytes that the kernel fills
 /// with received data; each goes back to the ring as soon as its bytes are parsed.
+///
+/// The buffers are mapped straight from the kernel, not taken from the allocator: like a
+/// socket's own buffers they are the network's memory, not the dataset's, so `used_memory`
+/// (and with it `maxmemory`) does not count them, as Redis does not count socket buffers.
 pub struct BufRing {
     ring: *mut types::BufRingEntry,
-    ring_layout: std::alloc::Layout,
     data: *mut u8,
-    data_layout: std::alloc::Layout,
+    map_len: usize,
     /// Number of buffers (a power of two).
     pub count: u16,
     /// Bytes per buffer.
@@ -164,29 +167,31 @@ impl BufRing {
     /// Allocates `count` buffers of `size` bytes and hands all of them to the ring.
     pub fn new(count: u16, size: usize) -> BufRing {
         assert!(count.is_power_of_two() && count <= 32768);
-        let ring_layout = std::alloc::Layout::from_size_align(
-            count as usize * std::mem::size_of::<types::BufRingEntry>(),
-            4096,
-        )
-        .expect("ring layout");
-        let data_layout =
-            std::alloc::Layout::from_size_align(count as usize * size, 4096).expect("data layout");
-        // SAFETY: both layouts have non-zero size.
-        let (ring, data) = unsafe {
-            (
-                std::alloc::alloc_zeroed(ring_layout) as *mut types::BufRingEntry,
-                std::alloc::alloc(data_layout),
+        let ring_len = count as usize * std::mem::size_of::<types::BufRingEntry>();
+        let ring_len = ring_len.next_multiple_of(4096);
+        let map_len = ring_len + count as usize * size;
+        // SAFETY: an anonymous private mapping, owned by this value until Drop unmaps it.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
             )
         };
         assert!(
-            !ring.is_null() && !data.is_null(),
+            base != libc::MAP_FAILED,
             "out of memory for receive buffers"
         );
+        let ring = base as *mut types::BufRingEntry;
+        // SAFETY: the data buffers follow the (page-aligned) ring entries in the mapping.
+        let data = unsafe { (base as *mut u8).add(ring_len) };
         let mut bufs = BufRing {
             ring,
-            ring_layout,
             data,
-            data_layout,
+            map_len,
             count,
             size,
             tail: 0,
@@ -236,10 +241,9 @@ impl BufRing {
 
 impl Drop for BufRing {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with these layouts.
+        // SAFETY: mapped in `new` with this length; nothing points into it any more.
         unsafe {
-            std::alloc::dealloc(self.ring as *mut u8, self.ring_layout);
-            std::alloc::dealloc(self.data, self.data_layout);
+            libc::munmap(self.ring as *mut libc::c_void, self.map_len);
         }
     }
 }

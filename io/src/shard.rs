@@ -45,6 +45,12 @@ pub struct Node {
     pub wake_fds: Vec<std::sync::atomic::AtomicI32>,
     /// Shards whose network loop is accepting.
     pub ready: AtomicUsize,
+    /// Per shard: over its share of `maxmemory` with nothing it may evict, so writes for
+    /// it are refused (see `evict`).
+    pub full: Vec<AtomicBool>,
+    /// Per shard: the allocator counter its thread adds to (see `memory::my_slot`), so that
+    /// any shard can tell the memory no shard holds (the main thread's, say) from the shards'.
+    pub mem_slots: Vec<AtomicUsize>,
     /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.
     pub fixed: Option<crate::ceiling::FixedReplies>,
 }
@@ -134,6 +140,8 @@ pub struct Shard {
     pub stalled: Vec<VecDeque<Batch>>,
     /// Calls sent to peers whose replies have not come back yet.
     pub awaiting_peers: usize,
+    /// The most this shard's thread may hold under `maxmemory` (see `evict`).
+    pub mem_target: isize,
     /// Clients waiting in blocking commands on this shard's keys.
     pub waiters: crate::blocking::Waiters,
     /// Reused by commands from peers: their reply is built here, then copied into the batch.
@@ -249,9 +257,12 @@ impl Shard {
             max_bulk_len: config.proto_max_bulk_len as usize,
             max_multibulk_len: i32::MAX as usize,
         };
+        node.mem_slots[id].store(crate::memory::my_slot(), Ordering::Relaxed);
+        let mut ks = Keyspace::new(config.databases);
+        ks.set_tracking(config.tracking());
         Shard {
             id,
-            ks: Keyspace::new(config.databases),
+            ks,
             config,
             locks: Locks::default(),
             conns: Vec::new(),
@@ -274,6 +285,7 @@ impl Shard {
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
             awaiting_peers: 0,
             waiters: Default::default(),
+            mem_target: isize::MAX,
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
             node,
@@ -377,6 +389,11 @@ impl Shard {
     ) {
         self.stats.commands += 1;
         self.ks.set_clock(self.clock);
+        if self.config.maxmemory != 0 {
+            // As Redis before every command: make room first (a write is refused, if need be,
+            // where the client is, see `evict::refuses`).
+            crate::evict::make_room(self);
+        }
         self.ks.block = None;
         let dirty = self.ks.dirty;
         let rand = self.random();
@@ -478,6 +495,10 @@ impl Shard {
 
     /// Handles a batch of messages from peer `from`.
     pub fn handle_batch(&mut self, from: usize, mut batch: Batch) {
+        // Messages in flight belong to no shard's share of `maxmemory`: the sender gave their
+        // bytes up when it sent them, and this shard takes them on only once it is done with
+        // them, just before they are freed (see `memory::hand_over`).
+        let in_flight = batch.heap_bytes();
         self.clock = now_ms();
         let mut spans = std::mem::take(&mut self.internal_spans);
         crate::prefetch::calls(self, &batch, &mut spans);
@@ -530,6 +551,20 @@ impl Shard {
                 }
             }
         }
+        crate::memory::take_over(in_flight);
+    }
+
+    /// The bytes of the messages waiting to leave for peers: they are on their way to another
+    /// shard and count against neither's share of `maxmemory` (room reserved for more does).
+    pub fn outbox_bytes(&self) -> usize {
+        let queued = self.outbox.iter().map(Batch::filled_bytes).sum::<usize>();
+        let stalled = self
+            .stalled
+            .iter()
+            .flatten()
+            .map(Batch::heap_bytes)
+            .sum::<usize>();
+        queued + stalled
     }
 
     /// Every parked-by-pause connection gets another chance.
@@ -570,12 +605,15 @@ impl Shard {
         for db in &mut self.ks.dbs {
             db.expired_keys = 0;
         }
+        self.ks.evicted_keys = 0;
     }
 
     /// Takes a new configuration from CONFIG SET.
     pub fn adopt_config(&mut self, config: Config) {
         self.limits.max_bulk_len = config.proto_max_bulk_len as usize;
+        let policy = self.config.maxmemory_policy;
         self.config = config;
+        crate::evict::adopt(self, policy);
     }
 
     fn handle_call(&mut self, from: usize, call: &Call, args: &[u8]) {
@@ -624,6 +662,12 @@ impl Shard {
                     return;
                 }
             }
+        }
+        if tx.is_none() && self.config.maxmemory != 0 && crate::evict::refuses_here(self, args) {
+            let mut out = Vec::new();
+            Reply::new(&mut out, proto).error(tessera_core::errors::OOM);
+            self.reply_to(from, token, &out);
+            return;
         }
         // The reply is built in a reused buffer, then copied into the batch for `from`.
         let mut out = std::mem::take(&mut self.reply_scratch);

@@ -31,6 +31,7 @@ pub async fn run() {
             sh.expire_cycle();
         }
         crate::blocking::expire(&mut sh);
+        crate::evict::background(&mut sh);
         let now = now_ms();
         if sh.pause.0 != 0 && sh.pause.0 <= now {
             sh.pause = (0, false);

@@ -665,11 +665,9 @@ async fn gather(
                     tessera_core::keyspace::dump::restore_value_for(bulk_body(items[0]), &config)
                         .ok()?;
                 let expire_at = scan::reply_int(items[1]).unwrap_or(0).max(0) as u64;
-                Some(tessera_core::keyspace::Entry {
-                    value,
-                    expire_at,
-                    access: 0,
-                })
+                let mut entry = tessera_core::keyspace::Entry::new(value);
+                entry.expire_at = expire_at;
+                Some(entry)
             });
         if let Some(e) = &entry {
             scratch.dbs[db].set_entry(key, e.clone());

@@ -13,6 +13,7 @@ use super::{cmd, keys, Command, Ctx, KeySpec, Run, Span};
 use crate::config::Config;
 use crate::errors;
 use crate::keyspace::dump::{dump_value, restore_value_for};
+use crate::keyspace::evict::{lfu_counter, lfu_minutes, lfu_new};
 use crate::keyspace::{glob_match, Entry};
 use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::{Args, Reply};
@@ -58,20 +59,9 @@ fn lru_clock(now_ms: u64) -> u32 {
     (now_ms / 1000) as u32
 }
 
-/// The value of a directive Tessera only remembers (`maxmemory-policy`...), empty if unknown.
-fn inert<'a>(config: &'a Config, name: &str) -> &'a str {
-    config
-        .inert
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
 /// True under `allkeys-lfu` or `volatile-lfu`: access frequency replaces idle time.
 fn lfu_policy(config: &Config) -> bool {
-    inert(config, "maxmemory-policy")
-        .to_ascii_lowercase()
-        .contains("lfu")
+    config.maxmemory_policy.is_lfu()
 }
 
 /// Parses an argument as Redis's `getIntFromObjectOrReply`: a 64-bit integer that must also fit
@@ -213,6 +203,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         value: source.value.clone(),
         expire_at: source.expire_at,
         access: lru_clock(now),
+        freq: lfu_new(lru_clock(now)),
     };
     let target = &mut ctx.ks.dbs[dst_db];
     if target.contains(dst, now) && !replace {
@@ -581,9 +572,6 @@ const OBJECT_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-/// Redis's `LFU_INIT_VAL`: the counter of a key just created.
-const LFU_INIT_VAL: u64 = 5;
-
 /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP (`objectCommand`). The subcommands
 /// keep Redis's own arity errors (`object|encoding`). A missing key answers null.
 fn object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
@@ -619,11 +607,8 @@ fn object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         "idletime" => reply.int(idle as i64),
         _ if !lfu => reply.error(errors::LFU_NOT_SELECTED),
         _ => {
-            // No access counter is kept: report a key's initial counter, decayed by one for
-            // every `lfu-decay-time` minutes of idleness, as Redis's LFUDecrAndReturn would.
-            let decay: u64 = inert(config, "lfu-decay-time").parse().unwrap_or(1);
-            let periods = (idle / 60).checked_div(decay).unwrap_or(0);
-            reply.int(LFU_INIT_VAL.saturating_sub(periods) as i64);
+            let decay = config.tracking().decay_time;
+            reply.int(lfu_counter(entry.freq, lru_clock(now), decay) as i64)
         }
     }
 }
@@ -631,9 +616,8 @@ fn object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 /// OBJECT REFCOUNT: Redis shares the integers 0..10000 (reported as `INT_MAX` references)
 /// unless an LRU or LFU eviction policy with a memory limit forbids sharing.
 fn refcount(config: &Config, value: &crate::keyspace::Value) -> i64 {
-    let policy = inert(config, "maxmemory-policy").to_ascii_lowercase();
-    let limited = crate::config::parse_memory(inert(config, "maxmemory")).unwrap_or(0) != 0;
-    let sharing = !limited || !(policy.contains("lru") || policy.contains("lfu"));
+    let policy = config.maxmemory_policy;
+    let sharing = config.maxmemory == 0 || !(policy.is_lru() || policy.is_lfu());
     match value {
         crate::keyspace::Value::Int(n) if sharing && (0..10_000).contains(n) => i64::from(i32::MAX),
         _ => 1,
@@ -710,9 +694,11 @@ fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         }
         return reply.ok();
     }
-    // FREQ is accepted but not kept: Tessera has no access counters.
-    let _ = freq;
     let clock = lru_clock(now);
+    let freq = match freq {
+        Some(f) if lfu_policy(ctx.config) => (lfu_minutes(clock) << 8) | f as u32,
+        _ => lfu_new(clock),
+    };
     let access = match idle {
         Some(s) if !lfu_policy(ctx.config) => {
             clock.saturating_sub(u32::try_from(s).unwrap_or(u32::MAX))
@@ -725,6 +711,7 @@ fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
             value,
             expire_at: expire_at as u64,
             access,
+            freq,
         },
     );
     ctx.ks.dirty += 1;

@@ -582,6 +582,7 @@ fn object_subcommands() {
             value: Value::string(b"v"),
             expire_at: 0,
             access: lru_clock(T0),
+            freq: crate::keyspace::evict::lfu_new(lru_clock(T0)),
         },
     );
     s.now = T0 + 42_500;
@@ -591,7 +592,8 @@ fn object_subcommands() {
     assert_eq!(s.run("OBJECT FREQ nope"), "$-1\r\n");
     s.config.apply("maxmemory-policy", "allkeys-lfu").unwrap();
     assert_eq!(s.run("OBJECT IDLETIME seen"), err(errors::LFU_SELECTED));
-    assert_eq!(s.run("OBJECT FREQ seen"), ":5\r\n");
+    // 42.5 s after T0 (20 s into a minute) a new minute has begun: one decay step, as Redis.
+    assert_eq!(s.run("OBJECT FREQ seen"), ":4\r\n");
     s.now = T0 + 120_000;
     assert_eq!(s.run("OBJECT FREQ seen"), ":3\r\n");
     s.config.apply("maxmemory", "100mb").unwrap();

@@ -2,6 +2,7 @@
 
 use hashbrown::HashMap;
 
+use super::evict::{lfu_new, lfu_touch, Tracking, LFU_INIT_VAL};
 use super::table::{SegTable, Slot};
 use super::value::Value;
 
@@ -14,6 +15,9 @@ pub struct Entry {
     pub expire_at: u64,
     /// Last access, in seconds of the shard's LRU clock (OBJECT IDLETIME).
     pub access: u32,
+    /// The LFU data, as Redis's: the minute of the last access (16 bits) then a logarithmic
+    /// access counter (8 bits); see [`super::evict`].
+    pub freq: u32,
 }
 
 impl Entry {
@@ -23,6 +27,7 @@ impl Entry {
             value,
             expire_at: 0,
             access: 0,
+            freq: LFU_INIT_VAL as u32,
         }
     }
 
@@ -55,6 +60,10 @@ pub struct Db {
     pub expired_keys: u64,
     /// The LRU clock (Unix seconds) stamped on keys as they are read or written.
     pub clock: u32,
+    /// What an access does to a key's LFU data.
+    pub tracking: Tracking,
+    /// Feeds the LFU counter's coin flips (xorshift).
+    rng: u64,
 }
 
 impl Db {
@@ -116,9 +125,14 @@ impl Db {
             return None;
         }
         let clock = self.clock;
+        let tracking = self.tracking;
+        let rand = if tracking.lfu { self.random() } else { 0 };
         self.table.get_mut(key).map(|s| {
             let e = s.value_mut();
             e.access = clock;
+            if tracking.lfu {
+                e.freq = lfu_touch(e.freq, clock, tracking, rand);
+            }
             e
         })
     }
@@ -145,15 +159,19 @@ impl Db {
                 value,
                 expire_at,
                 access,
+                freq: lfu_new(access),
             },
         );
     }
 
-    /// Stores a whole entry under `key`, replacing whatever it held.
+    /// Stores a whole entry under `key`, replacing whatever it held. A key that existed keeps
+    /// its access frequency, as Redis's `dbSetValue` does under LFU: a new value is not a new
+    /// key.
     pub fn set_entry(&mut self, key: &[u8], entry: Entry) {
         self.signal(key);
         let volatile = entry.expire_at != 0;
-        if let Some(old) = self.table.insert(key, entry) {
+        let keep_freq = |old: &Entry, new: &mut Entry| new.freq = old.freq;
+        if let Some(old) = self.table.insert_with(key, entry, keep_freq) {
             if old.expire_at != 0 {
                 self.volatile -= 1;
             }
@@ -302,6 +320,19 @@ impl Db {
 
     fn table_retain(&mut self, seg: usize, keep: impl FnMut(&mut Slot<Entry>) -> bool) -> usize {
         self.table.retain_segment(seg, keep)
+    }
+
+    /// A fresh random number for the LFU counter (xorshift, seeded on first use).
+    fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        if x == 0 {
+            x = 0x9e37_79b9_7f4a_7c15 ^ (self as *const Db as u64);
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
     }
 
     /// A random key that has not expired, from `rand`.

@@ -3,6 +3,7 @@
 pub mod bytes;
 pub mod db;
 pub mod dump;
+pub mod evict;
 pub mod glob;
 pub mod hash;
 pub mod list;
@@ -37,6 +38,12 @@ pub struct Keyspace {
     /// gives; the io layer takes this after the command and parks the client instead of
     /// sending that reply. Where no client can wait (MULTI, a transaction), the reply stands.
     pub block: Option<u64>,
+    /// Keys evicted under `maxmemory` (INFO's evicted_keys).
+    pub evicted_keys: u64,
+    /// The best eviction candidates sampled so far.
+    pub pool: evict::EvictionPool,
+    /// Where random eviction looks next (the databases are taken in turn).
+    pub next_evict_db: usize,
 }
 
 impl Keyspace {
@@ -50,6 +57,13 @@ impl Keyspace {
         }
     }
 
+    /// Sets what an access does to a key's LFU data, in every database.
+    pub fn set_tracking(&mut self, tracking: evict::Tracking) {
+        for db in &mut self.dbs {
+            db.tracking = tracking;
+        }
+    }
+
     /// A keyspace of `databases` empty databases.
     pub fn new(databases: usize) -> Keyspace {
         Keyspace {
@@ -58,6 +72,9 @@ impl Keyspace {
             misses: 0,
             dirty: 0,
             block: None,
+            evicted_keys: 0,
+            pool: Default::default(),
+            next_evict_db: 0,
         }
     }
 }

@@ -283,12 +283,24 @@ impl<V> SegTable<V> {
 
     /// Inserts or replaces `key`, returning the value it replaced.
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.insert_with(key, value, |_, _| {})
+    }
+
+    /// As [`SegTable::insert`]; when the key exists, `carry(old, new)` first moves what should
+    /// survive the replacement from the old value to the new one, in the same lookup.
+    pub fn insert_with(
+        &mut self,
+        key: &[u8],
+        mut value: V,
+        carry: impl FnOnce(&V, &mut V),
+    ) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
         if let Some(slot) = self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
         {
+            carry(slot.value(), &mut value);
             return Some(std::mem::replace(slot.value_mut(), value));
         }
         self.insert_new(h, key, value);
@@ -450,6 +462,51 @@ impl<V> SegTable<V> {
             pos = (seg_end as u64) >> shift;
             if visited >= count {
                 return pos;
+            }
+        }
+    }
+
+    /// Visits up to `n` entries that pass `keep`, taken in a row from a random place (Redis's
+    /// `dictGetSomeKeys`): the order of a segment is that of hashes, so a run of neighbours is
+    /// as good a sample as scattered picks and far cheaper. Looks at `budget` entries at most
+    /// (the whole table once at most), so a rare `keep` may visit fewer than `n`.
+    pub fn sample(
+        &self,
+        rand: u64,
+        n: usize,
+        budget: usize,
+        mut keep: impl FnMut(&Slot<V>) -> bool,
+        mut visit: impl FnMut(&Slot<V>),
+    ) {
+        if self.len == 0 || n == 0 {
+            return;
+        }
+        let segments = self.segments.len();
+        let first = (rand as usize) % segments;
+        let first_len = self.segments[first].table.len();
+        let skip = ((rand >> 24) as usize) % first_len.max(1);
+        let mut budget = budget;
+        let mut taken = 0;
+        // The first segment from `skip` on, the others whole, then the first one's beginning.
+        for i in 0..=segments {
+            let seg = &self.segments[(first + i) % segments].table;
+            let (from, to) = match i {
+                0 => (skip, seg.len()),
+                _ if i == segments => (0, skip),
+                _ => (0, seg.len()),
+            };
+            for s in seg.iter().skip(from).take(to - from) {
+                if budget == 0 {
+                    return;
+                }
+                budget -= 1;
+                if keep(s) {
+                    visit(s);
+                    taken += 1;
+                    if taken == n {
+                        return;
+                    }
+                }
             }
         }
     }
