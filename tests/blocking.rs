@@ -3,7 +3,8 @@
 //! pushes from other connections (keys on either shard, commands whose keys span both), the
 //! order in which waiting clients are served, timeouts, closed and unblocked clients (CLIENT
 //! UNBLOCK), MULTI/EXEC, pipelining behind a blocked command, chained wake-ups, and INFO's
-//! `blocked_clients`.
+//! `blocked_clients`. Where a client waits on keys of both shards, the sorted-set pops
+//! (BZPOPMIN, BZPOPMAX, BZMPOP) are checked beside the list ones.
 //!
 //! Every blocked client runs on a connection of its own in a thread; the test waits until INFO
 //! counts it as blocked before it goes on, and every wait has a deadline, so a client that is
@@ -840,7 +841,6 @@ fn a_client_blocked_on_keys_of_both_shards_keeps_its_place_in_line() {
 /// were written: the first client gets the element of shard 1's key, the second finds that key
 /// empty again and waits on, and the element of shard 0's key stays.
 #[test]
-#[ignore = "known deviation (issue 5): a client waiting on keys of several shards pops from its first non-empty key in argument order, not from the key written first as Redis does"]
 fn no_client_is_left_waiting_on_a_list_that_holds_elements() {
     let server = Server::start(&[]);
     let mut ctl = server.client();
@@ -880,6 +880,157 @@ fn no_client_is_left_waiting_on_a_list_that_holds_elements() {
     assert_eq!(blocked_clients(&mut ctl), 1);
     q::<i64>(&mut ctl, &["RPUSH", &k1, "c"]);
     assert_eq!(alone.reply(), popped(&k1, "c"));
+}
+
+/// As `no_client_is_left_waiting_on_a_list_that_holds_elements`, for sorted sets: Redis serves
+/// the BZPOPMIN client waiting on both keys from the member added first, that of shard 1's key;
+/// the client waiting on that key alone waits on.
+#[test]
+fn no_client_is_left_waiting_on_a_sorted_set_that_holds_members() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("zleft");
+    let both = block(&server, &mut ctl, &["BZPOPMIN", &k0, &k1, "0"]);
+    let alone = block(&server, &mut ctl, &["BZPOPMIN", &k1, "0"]);
+    let mut tx = server.raw_conn();
+    assert_eq!(tx.cmd(&["MULTI"]), Resp::ok());
+    assert_eq!(tx.cmd(&["ZADD", &k1, "1", "b"]), queued());
+    assert_eq!(tx.cmd(&["ZADD", &k0, "1", "a"]), queued());
+    assert_eq!(
+        tx.cmd(&["EXEC"]),
+        Resp::Array(Some(vec![Resp::Int(1), Resp::Int(1)]))
+    );
+    let got = both.reply();
+    let want = Resp::bulks(&[&k1, "b", "1"]);
+    assert!(
+        got == want,
+        "the client first in line on {k1} got {}, not {}",
+        show(&got),
+        show(&want)
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut ctl, &["ZRANGE", &k0, "0", "-1"]),
+        ["a"]
+    );
+    wait_blocked(&mut ctl, 1);
+    assert!(
+        !alone.done(),
+        "the client on {k1} alone got {}",
+        show(&alone.reply())
+    );
+    assert!(!exists(&mut ctl, &k1));
+    q::<i64>(&mut ctl, &["ZADD", &k1, "2", "c"]);
+    assert_eq!(alone.reply(), Resp::bulks(&[&k1, "c", "2"]));
+}
+
+/// A client waiting on keys of both shards is served from the key written first, whatever its
+/// place among the command's keys, with all that key gives (BLMPOP's and BZMPOP's COUNT
+/// included): a transaction writes to the key of shard 1, then to that of shard 0, and shard
+/// 0's key keeps what it got.
+#[test]
+fn a_client_on_keys_of_both_shards_is_served_from_the_key_written_first() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("written");
+    let scored = |k: &str, pairs: &[(&str, &str)]| {
+        let pairs = pairs.iter().map(|(m, s)| Resp::bulks(&[m, s])).collect();
+        Resp::Array(Some(vec![Resp::bulk(k), Resp::Array(Some(pairs))]))
+    };
+    let cases: Vec<(Vec<&str>, bool, Resp)> = vec![
+        (vec!["BLPOP", &k0, &k1, "0"], false, popped(&k1, "b1")),
+        (vec!["BRPOP", &k0, &k1, "0"], false, popped(&k1, "b2")),
+        (
+            vec!["BLMPOP", "0", "2", &k0, &k1, "LEFT", "COUNT", "5"],
+            false,
+            mpopped(&k1, &["b1", "b2"]),
+        ),
+        (
+            vec!["BZPOPMIN", &k0, &k1, "0"],
+            true,
+            Resp::bulks(&[&k1, "b1", "1"]),
+        ),
+        (
+            vec!["BZPOPMAX", &k0, &k1, "0"],
+            true,
+            Resp::bulks(&[&k1, "b2", "2"]),
+        ),
+        (
+            vec!["BZMPOP", "0", "2", &k0, &k1, "MIN", "COUNT", "5"],
+            true,
+            scored(&k1, &[("b1", "1"), ("b2", "2")]),
+        ),
+    ];
+    let mut tx = server.raw_conn();
+    for (args, zset, want) in cases {
+        let p = block(&server, &mut ctl, &args);
+        assert_eq!(tx.cmd(&["MULTI"]), Resp::ok());
+        for (k, m) in [(&k1, "b"), (&k0, "a")] {
+            let (m1, m2) = (format!("{m}1"), format!("{m}2"));
+            let write = if zset {
+                vec!["ZADD", k, "1", &m1, "2", &m2]
+            } else {
+                vec!["RPUSH", k, &m1, &m2]
+            };
+            assert_eq!(tx.cmd(&write), queued());
+        }
+        assert_eq!(
+            tx.cmd(&["EXEC"]),
+            Resp::Array(Some(vec![Resp::Int(2), Resp::Int(2)]))
+        );
+        let got = p.timed_for(&format!("to {args:?}")).0;
+        assert!(
+            got == want,
+            "{args:?} got {}, not {}",
+            show(&got),
+            show(&want)
+        );
+        let left: Vec<String> = if zset {
+            q(&mut ctl, &["ZRANGE", &k0, "0", "-1"])
+        } else {
+            range(&mut ctl, &k0)
+        };
+        assert_eq!(left, ["a1", "a2"], "{args:?}");
+        q::<i64>(&mut ctl, &["DEL", &k0, &k1]);
+    }
+}
+
+/// Redis 7.0 leaves a client waiting when one of its keys is written with a type its command
+/// does not pop, also when its keys sit on both shards: it is served later from its other key
+/// (without an error for the key of the wrong type).
+#[test]
+fn a_key_of_a_client_on_both_shards_written_with_another_type_leaves_it_waiting() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let (k0, k1) = key_pair("wtype");
+    let cases: [(&str, Vec<&str>, Vec<&str>, Resp); 2] = [
+        (
+            "BLPOP",
+            vec!["SET", &k1, "string"],
+            vec!["RPUSH", &k0, "a"],
+            popped(&k0, "a"),
+        ),
+        (
+            "BZPOPMIN",
+            vec!["RPUSH", &k1, "list"],
+            vec!["ZADD", &k0, "1", "a"],
+            Resp::bulks(&[&k0, "a", "1"]),
+        ),
+    ];
+    for (name, other_type, serve, want) in cases {
+        let p = block(&server, &mut ctl, &[name, &k0, &k1, "0"]);
+        q::<redis::Value>(&mut ctl, &other_type);
+        // The server has run the write by now; give a wrongly woken client time to show.
+        thread::sleep(ms(100));
+        assert!(
+            !p.done(),
+            "{name} {k0} {k1} was woken by {other_type:?}, with {}",
+            show(&p.reply())
+        );
+        assert_eq!(blocked_clients(&mut ctl), 1);
+        q::<i64>(&mut ctl, &serve);
+        assert_eq!(p.reply(), want, "{name} after {other_type:?}, {serve:?}");
+        q::<i64>(&mut ctl, &["DEL", &k0, &k1]);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,11 @@
 //! The client's side parks the connection (its later commands wait, as in Redis) in a task that
 //! awaits the reply. A command whose keys sit on several shards cannot wait on one shard: its
 //! task runs it as a transaction, and when every key is empty it leaves notify-only waiters on
-//! each key's shard, wakes on the first write to any of them, and tries again.
+//! each key's shard. The first write to any of them that the waiter is first in line for tells
+//! it READY with that key; the client then pops from that key alone (Redis serves a client from
+//! the key that became ready, not from its first non-empty key), while the waiter keeps its
+//! place at the head of the key's line, so that those behind it are served only once its
+//! client has taken its element (or found none, and waits again).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -23,7 +27,8 @@ use crate::local::oneshot;
 use crate::mesh::Msg;
 use crate::shard::{current, now_ms, parse_internal, Shard};
 
-/// What a notify-only waiter's shard answers when one of its keys is written.
+/// What a notify-only waiter's shard answers when one of its keys is written: these bytes,
+/// then the key.
 const READY: &[u8] = b"+READY\r\n";
 /// What a notify-only waiter gets when its client is unblocked with CLIENT UNBLOCK ... TIMEOUT,
 /// or when its own deadline passes.
@@ -60,6 +65,12 @@ pub struct Waiter {
     deadline: u64,
     /// The reply a timeout gives (written by the command's first run).
     timeout_reply: Vec<u8>,
+    /// The type its command pops ("list" or "zset"): as in Redis 7.0, a key that holds another
+    /// type does not serve it.
+    wants: &'static str,
+    /// A notify-only waiter told READY: its client is popping, and those behind it on its keys
+    /// wait until its client takes it away.
+    notified: bool,
 }
 
 /// The waiters of one shard, by key in arrival order.
@@ -71,10 +82,6 @@ pub struct Waiters {
     /// Waiters by (client's shard, reply token): tokens are only unique within a shard.
     by_token: HashMap<(usize, u64), u64>,
     ready: VecDeque<(usize, Vec<u8>)>,
-    /// Keys whose first waiter, a client on several shards, was told to try again: looked at
-    /// once more a moment later, so that those behind it are served if its try took nothing
-    /// from the key.
-    recheck: Vec<(usize, Vec<u8>, u64)>,
     serving: bool,
 }
 
@@ -173,6 +180,8 @@ pub fn keep_if_blocked(
         keys,
         deadline,
         timeout_reply: null_array(proto).to_vec(),
+        wants: wanted_type(command_name(args)),
+        notified: false,
     });
     let _ = out;
     true
@@ -193,19 +202,30 @@ fn command_keys(bytes: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// `__blockon key...` from a client's shard: wake `token` with READY at the first write to any
-/// of these keys (a notify-only waiter, for commands whose keys span shards).
+/// The bytes of a READY for `key`.
+fn ready_for(key: &[u8]) -> Vec<u8> {
+    [READY, key].concat()
+}
+
+/// The key a READY names; None for any other wake-up.
+fn ready_key(woke: &[u8]) -> Option<&[u8]> {
+    woke.strip_prefix(READY)
+}
+
+/// `__blockon command key...` from a client's shard: wake `token` with READY and the key at
+/// the first write to any of these keys that leaves it holding what `command` pops (a
+/// notify-only waiter, for commands whose keys span shards).
 pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args<'_>) {
+    let wants = wanted_type(args.try_get(1).unwrap_or_default());
+    let keys: Vec<Vec<u8>> = args.iter().skip(2).map(<[u8]>::to_vec).collect();
     // A write may have landed between the client's last try and this message: when one of the
-    // keys holds something now, the client tries again at once.
+    // keys holds something to pop now, the client pops from it at once.
     let now = sh.clock;
-    if let Some(d) = sh.ks.dbs.get_mut(db) {
-        if args.iter().skip(1).any(|k| d.contains(k, now)) {
-            reply(sh, from, token, READY);
-            return;
-        }
-    }
-    let keys = args.iter().skip(1).map(<[u8]>::to_vec).collect();
+    let ready = sh.ks.dbs.get_mut(db).and_then(|d| {
+        keys.iter()
+            .find(|k| d.get(k, now).is_some_and(|e| e.value.type_name() == wants))
+            .cloned()
+    });
     sh.waiters.add(Waiter {
         from,
         token,
@@ -215,7 +235,12 @@ pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args
         keys,
         deadline: 0,
         timeout_reply: TIMED_OUT.to_vec(),
+        wants,
+        notified: ready.is_some(),
     });
+    if let Some(key) = ready {
+        reply(sh, from, token, &ready_for(&key));
+    }
 }
 
 /// Called after a write command ran here: its keys that someone waits on become ready.
@@ -233,16 +258,6 @@ pub fn note_write(sh: &mut Shard, cmd: &Command, args: &Args<'_>, db: usize) {
 pub fn serve(sh: &mut Shard) {
     if sh.waiters.serving {
         return;
-    }
-    if !sh.waiters.recheck.is_empty() {
-        let now = sh.clock;
-        let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut sh.waiters.recheck)
-            .into_iter()
-            .partition(|r| r.2 <= now);
-        sh.waiters.recheck = wait;
-        sh.waiters
-            .ready
-            .extend(due.into_iter().map(|(db, key, _)| (db, key)));
     }
     if sh.waiters.ready.is_empty() {
         return;
@@ -276,18 +291,21 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
         let Some(w) = sh.waiters.waiters.get(&id) else {
             continue;
         };
-        if w.args.is_empty() {
-            // A client waiting on keys of several shards is first in line: it tries again
-            // from its own shard, and those behind it wait for what its try writes (or the
-            // next write) rather than take the element from under it.
-            if let Some(w) = sh.waiters.remove(id) {
-                reply(sh, w.from, w.token, READY);
-            }
-            sh.waiters.recheck.push((db, key.to_vec(), now + 5));
-            return true;
-        }
-        if wanted_type(&w.args) != holds {
+        if w.wants != holds {
             continue;
+        }
+        if w.args.is_empty() {
+            // A client waiting on keys of several shards is first in line: it pops from this
+            // key from its own shard, and those behind it wait until it has (its client then
+            // takes this waiter away) rather than take the element from under it.
+            if !w.notified {
+                let (from, token) = (w.from, w.token);
+                if let Some(w) = sh.waiters.waiters.get_mut(&id) {
+                    w.notified = true;
+                }
+                reply(sh, from, token, &ready_for(key));
+            }
+            return true;
         }
         if !sh.locks.idle() {
             if let Some(fp) = sh.footprint_resp(w.db, &w.args) {
@@ -318,13 +336,17 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
     true
 }
 
+/// The name of a RESP-encoded command.
+fn command_name(args: &[u8]) -> &[u8] {
+    parse_internal(args)
+        .and_then(|spans| spans.first().map(|r| &args[r.clone()]))
+        .unwrap_or_default()
+}
+
 /// The type a blocking command pops: BZPOPMIN, BZPOPMAX and BZMPOP pop sorted sets, the
 /// others lists.
-fn wanted_type(args: &[u8]) -> &'static str {
-    let name = parse_internal(args)
-        .and_then(|spans| spans.first().map(|r| args[r.clone()].to_ascii_lowercase()))
-        .unwrap_or_default();
-    if name.starts_with(b"bz") {
+fn wanted_type(name: &[u8]) -> &'static str {
+    if name.len() >= 2 && name[..2].eq_ignore_ascii_case(b"bz") {
         "zset"
     } else {
         "list"
@@ -355,6 +377,13 @@ pub fn unwait(sh: &mut Shard, from: usize, token: u64, how: Unwait) {
         Unwait::Error => UNBLOCKED,
     };
     reply(sh, w.from, w.token, bytes);
+    if w.notified {
+        // Those behind it on its keys waited for its client's pop: their turn now.
+        for k in &w.keys {
+            sh.waiters.touched(w.db, k);
+        }
+        serve(sh);
+    }
 }
 
 /// Sends an unwait for `token` to every shard in `shards` (a bit per shard).
@@ -457,7 +486,8 @@ async fn wait_on_one(
 }
 
 /// Keys on several shards: try as a transaction; when all are empty, wait for a write to any
-/// of them and try again.
+/// of them and pop from the key written, as Redis serves a client from the key that became
+/// ready; when someone took its element first, wait again.
 #[allow(clippy::too_many_arguments)]
 async fn wait_on_many(
     idx: usize,
@@ -470,34 +500,29 @@ async fn wait_on_many(
     bytes: Vec<u8>,
 ) -> Vec<u8> {
     let shard = current();
+    let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
+    let (got, _) = crate::txn::run(job).await;
+    if !is_null(&got) {
+        return got;
+    }
     loop {
-        let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
-        let (got, _) = crate::txn::run(job).await;
-        if !is_null(&got) {
-            return got;
-        }
         if deadline != 0 && now_ms() >= deadline {
             return null_array(proto).to_vec();
         }
-        let (tx, rx) = oneshot();
-        let mut shards = 0u128;
-        {
+        let (token, shards, rx) = {
             let mut sh = shard.borrow_mut();
-            let token = sh.register_task(tx);
-            for (&s, keys) in &by_shard {
-                shards |= 1u128 << s;
-                let mut on: Vec<&[u8]> = vec![b"__blockon"];
-                on.extend(keys.iter().map(Vec::as_slice));
-                let mut enc = Vec::new();
-                tessera_core::protocol::args::encode_command(on.into_iter(), &mut enc);
-                let me = sh.id;
-                if s == me {
-                    let spans = parse_internal(&enc).unwrap_or_default();
-                    notify_on(&mut sh, me, token, db, &Args::new(&enc, &spans));
-                } else {
-                    sh.send_call(s, token, db, proto, None, &enc);
-                }
+            let gone = sh
+                .conns
+                .get(idx)
+                .and_then(|c| c.as_ref())
+                .is_none_or(|c| c.generation != generation || c.closing);
+            if gone {
+                // Its client left while it popped for nothing: nobody to wait for.
+                return null_array(proto).to_vec();
             }
+            let (tx, rx) = oneshot();
+            let token = sh.register_task(tx);
+            let shards = notify_everywhere(&mut sh, cmd, &by_shard, token, db, proto);
             set_blocked(&mut sh, idx, generation, Some((shards, token)));
             if deadline != 0 {
                 glommio::spawn_local(async move {
@@ -507,28 +532,98 @@ async fn wait_on_many(
                 })
                 .detach();
             }
-        }
+            (token, shards, rx)
+        };
         let woke = rx.await;
-        {
+        let ready = ready_key(&woke).map(<[u8]>::to_vec);
+        // The shard that said READY keeps this client first in its key's line until it has
+        // popped; every other waiter goes now.
+        let (holding, taken_away) = {
             let mut sh = shard.borrow_mut();
-            let token = sh
+            // CLIENT UNBLOCK, or the connection closing, between the READY and now: they took
+            // every waiter away already, and their reply to `token` came too late.
+            let taken_away = sh
                 .conns
                 .get(idx)
                 .and_then(|c| c.as_ref())
                 .filter(|c| c.generation == generation)
                 .and_then(|c| c.blocked_on)
-                .map(|(_, t)| t);
-            if let Some(token) = token {
-                unwait_everywhere(&mut sh, shards, token, Unwait::Drop);
-            }
+                .is_none_or(|(_, t)| t != token);
+            let holding = match &ready {
+                Some(k) if !taken_away => 1u128 << sh.owner(k),
+                _ => 0,
+            };
+            unwait_everywhere(&mut sh, shards & !holding, token, Unwait::Drop);
             set_blocked(&mut sh, idx, generation, None);
-        }
-        match woke.as_slice() {
-            READY => continue,
-            TIMED_OUT => return null_array(proto).to_vec(),
-            _ => return woke,
+            (holding, taken_away)
+        };
+        let Some(key) = ready.filter(|_| !taken_away) else {
+            return match woke.as_slice() {
+                w if w == TIMED_OUT || ready_key(w).is_some() => null_array(proto).to_vec(),
+                _ => woke,
+            };
+        };
+        let got = pop_from(cmd, &bytes, &key, db, proto).await;
+        unwait_everywhere(&mut shard.borrow_mut(), holding, token, Unwait::Drop);
+        if let Some(got) = got {
+            return got;
         }
     }
+}
+
+/// Leaves a notify-only waiter for `token` on the shard of each of the keys in `by_shard`;
+/// returns those shards, a bit each.
+fn notify_everywhere(
+    sh: &mut Shard,
+    cmd: &Command,
+    by_shard: &HashMap<usize, Vec<Vec<u8>>>,
+    token: u64,
+    db: usize,
+    proto: Protocol,
+) -> u128 {
+    let mut shards = 0u128;
+    for (&s, keys) in by_shard {
+        shards |= 1u128 << s;
+        let mut on: Vec<&[u8]> = vec![b"__blockon", cmd.name.as_bytes()];
+        on.extend(keys.iter().map(Vec::as_slice));
+        let mut enc = Vec::new();
+        tessera_core::protocol::args::encode_command(on.into_iter(), &mut enc);
+        let me = sh.id;
+        if s == me {
+            let spans = parse_internal(&enc).unwrap_or_default();
+            notify_on(sh, me, token, db, &Args::new(&enc, &spans));
+        } else {
+            sh.send_call(s, token, db, proto, None, &enc);
+        }
+    }
+    shards
+}
+
+/// Pops for a client waiting on several keys from `key`, the one that became ready, as a
+/// transaction (BLMOVE and BRPOPLPUSH, which wait on their source alone, run whole). None when
+/// there was nothing to pop: someone took it first, or the key now holds another type (Redis
+/// would have served the client before either happened, or left it waiting after).
+async fn pop_from(
+    cmd: &'static Command,
+    bytes: &[u8],
+    key: &[u8],
+    db: usize,
+    proto: Protocol,
+) -> Option<Vec<u8>> {
+    let spans = parse_internal(bytes)?;
+    let args = Args::new(bytes, &spans);
+    // Every READY names one of the keys the command waits on, so it narrows; were it not so,
+    // the whole command would run.
+    let narrowed = blocking::narrowed_to(&args, key);
+    let whole = narrowed.is_none() || matches!(cmd.name, "blmove" | "brpoplpush");
+    let narrowed = narrowed.unwrap_or_else(|| args.iter().collect());
+    let mut enc = Vec::new();
+    tessera_core::protocol::args::encode_command(narrowed.into_iter(), &mut enc);
+    let (got, _) = crate::txn::run(crate::txn::Job::command(cmd, enc, db, proto)).await;
+    if is_null(&got) || (!whole && tessera_core::protocol::scan::is_error(&got)) {
+        return None;
+    }
+    Some(got)
 }
 
 /// What a client that waited gets when its time runs out: a null array whatever the command

@@ -246,7 +246,12 @@ fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -
     let shard = current();
     let mut sh = shard.borrow_mut();
     if s == sh.id {
-        return Pending::Ready(sh.execute_resp(db, proto, &args));
+        let out = sh.execute_resp(db, proto, &args);
+        // A write here may wake a client waiting on keys of several shards: it must hear of
+        // this key before it hears of one the transaction writes next on another shard, as
+        // Redis serves ready keys in the order they were written.
+        crate::blocking::serve(&mut sh);
+        return Pending::Ready(out);
     }
     let (sender, wait) = oneshot();
     let token = sh.register_task(sender);

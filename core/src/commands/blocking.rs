@@ -203,6 +203,35 @@ pub fn call_deadline(args: &Args<'_>, now_ms: u64) -> Result<u64, &'static str> 
     deadline(args.try_get(i).unwrap_or_default(), now_ms)
 }
 
+/// What a client waiting on several keys runs once `key` was written: Redis 7.0 serves such a
+/// client from the key that became ready (`serveClientsBlockedOnListKey` and its sorted-set
+/// twin), wherever that key sits among the command's keys, so the command is narrowed to that
+/// key alone. BLMOVE and BRPOPLPUSH wait on their source only: they come back whole. None when
+/// `args` is no blocking pop or `key` is none of its keys.
+pub fn narrowed_to<'a>(args: &Args<'a>, key: &'a [u8]) -> Option<Vec<&'a [u8]>> {
+    let name = String::from_utf8_lossy(args.try_get(0)?).to_ascii_lowercase();
+    match name.as_str() {
+        "blmove" | "brpoplpush" => (args.try_get(1)? == key).then(|| args.iter().collect()),
+        "blpop" | "brpop" | "bzpopmin" | "bzpopmax" => {
+            let last = args.len().checked_sub(1)?;
+            (1..last)
+                .any(|i| args.get(i) == key)
+                .then(|| vec![args.get(0), key, args.get(last)])
+        }
+        "blmpop" | "bzmpop" => {
+            let numkeys: usize = std::str::from_utf8(args.try_get(2)?).ok()?.parse().ok()?;
+            let rest = 3usize.checked_add(numkeys)?;
+            if rest > args.len() || !(3..rest).any(|i| args.get(i) == key) {
+                return None;
+            }
+            let mut narrowed = vec![args.get(0), args.get(1), b"1".as_slice(), key];
+            narrowed.extend((rest..args.len()).map(|i| args.get(i)));
+            Some(narrowed)
+        }
+        _ => None,
+    }
+}
+
 /// Asks the io layer to keep the client waiting until `deadline` (0: for ever). The handler
 /// has already written the timeout's reply.
 pub fn wait_until(ctx: &mut Ctx<'_>, deadline: u64) {
@@ -233,5 +262,51 @@ mod tests {
         assert_eq!(deadline(b"9223372036854", late), Ok(i64::MAX as u64));
         assert_eq!(deadline(b"9e15", now), Ok(now + 9_000_000_000_000_000_000));
         assert_eq!(deadline(b"-0", 1000), Ok(0));
+    }
+
+    fn narrowed(words: &[&str], key: &str) -> Option<Vec<String>> {
+        let bytes: Vec<u8> = words.concat().into_bytes();
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for w in words {
+            spans.push(at..at + w.len());
+            at += w.len();
+        }
+        let args = Args::new(&bytes, &spans);
+        narrowed_to(&args, key.as_bytes()).map(|v| {
+            v.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_pop_is_narrowed_to_the_key_that_became_ready() {
+        let some = |w: &[&str]| Some(w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            narrowed(&["BLPOP", "a", "b", "0"], "b"),
+            some(&["BLPOP", "b", "0"])
+        );
+        assert_eq!(
+            narrowed(&["bzpopmax", "a", "b", "1.5"], "a"),
+            some(&["bzpopmax", "a", "1.5"])
+        );
+        assert_eq!(
+            narrowed(
+                &["BLMPOP", "0", "3", "a", "b", "c", "RIGHT", "COUNT", "2"],
+                "c"
+            ),
+            some(&["BLMPOP", "0", "1", "c", "RIGHT", "COUNT", "2"])
+        );
+        assert_eq!(
+            narrowed(&["BZMPOP", "1", "2", "a", "b", "MIN"], "a"),
+            some(&["BZMPOP", "1", "1", "a", "MIN"])
+        );
+        let mv = ["BLMOVE", "a", "b", "LEFT", "RIGHT", "0"];
+        assert_eq!(narrowed(&mv, "a"), some(&mv));
+        assert_eq!(narrowed(&mv, "b"), None);
+        assert_eq!(narrowed(&["BLPOP", "a", "0"], "0"), None);
+        assert_eq!(narrowed(&["BLMPOP", "0", "9", "a", "LEFT"], "a"), None);
+        assert_eq!(narrowed(&["LPOP", "a"], "a"), None);
     }
 }
