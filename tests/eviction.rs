@@ -264,6 +264,33 @@ fn volatile_policies_stay_at_the_limit_with_expiring_keys() {
 }
 
 #[test]
+fn writes_across_shards_stay_at_the_limit() {
+    let (server, limit) = limited("allkeys-random", 3 << 20);
+    let mut c = server.client();
+    let value = "v".repeat(VALUE_LEN);
+    // MSETs of keys of both shards run as transactions: each shard stores and evicts its own.
+    let all = alternating_keys("pair", 12_000);
+    for chunk in all.chunks(20) {
+        let mut mset = redis::cmd("MSET");
+        for k in chunk {
+            mset.arg(k).arg(&value);
+        }
+        let _: () = mset.query(&mut c).expect("MSET across shards");
+    }
+    assert_near_limit(&mut c, limit, "MSET");
+    let size: u64 = q(&mut c, &["DBSIZE"]);
+    assert!(size > 1000 && size < 4000, "DBSIZE {size}");
+    assert!(evicted_keys(&mut c) > 8000);
+    // Reads of the other shard's keys go on too.
+    let mut reads = 0;
+    for k in all.iter().rev().take(50) {
+        let got: Option<String> = q(&mut c, &["GET", k.as_str()]);
+        reads += usize::from(got.is_some());
+    }
+    assert!(reads > 0);
+}
+
+#[test]
 fn volatile_policies_never_evict_a_key_without_a_ttl() {
     for policy in [
         "volatile-lru",

@@ -834,3 +834,43 @@ fn copy_on_one_shard_and_across_shards() {
         "ERR wrong number of arguments for 'copy' command"
     );
 }
+
+#[test]
+fn scan_type_finds_each_data_type_on_both_shards() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    // Five kinds over keys alternating between the shards: each kind lands on both.
+    let keys = alternating_keys("typed", 20);
+    let kinds = ["string", "list", "hash", "set", "zset"];
+    for (i, k) in keys.iter().enumerate() {
+        match kinds[i % kinds.len()] {
+            "list" => assert_eq!(q::<i64>(&mut c, &["RPUSH", k, "a"]), 1),
+            "hash" => assert_eq!(q::<i64>(&mut c, &["HSET", k, "f", "v"]), 1),
+            "set" => assert_eq!(q::<i64>(&mut c, &["SADD", k, "m"]), 1),
+            "zset" => assert_eq!(q::<i64>(&mut c, &["ZADD", k, "1", "m"]), 1),
+            _ => assert_ok(&mut c, &["SET", k, "v"]),
+        }
+    }
+    for kind in ["string", "list", "hash", "set", "zset"] {
+        let want: HashSet<String> = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| kinds[i % kinds.len()] == kind)
+            .map(|(_, k)| k.clone())
+            .collect();
+        assert!(
+            want.iter().any(|k| key_shard(k, 2) == 0) && want.iter().any(|k| key_shard(k, 2) == 1),
+            "{kind}: the keys should sit on both shards"
+        );
+        for count in ["1", "100"] {
+            let got: HashSet<String> = scan_all(&mut c, &["TYPE", kind, "COUNT", count])
+                .into_iter()
+                .collect();
+            assert_eq!(got, want, "SCAN TYPE {kind} COUNT {count}");
+        }
+        let upper = kind.to_uppercase();
+        let got: HashSet<String> = scan_all(&mut c, &["TYPE", &upper]).into_iter().collect();
+        assert_eq!(got, want, "SCAN TYPE {upper}");
+    }
+    assert!(scan_all(&mut c, &["TYPE", "stream"]).is_empty());
+}
