@@ -606,6 +606,12 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, compress: bool) {
 /// says. None when the type is unknown here or the data malformed.
 pub fn read_value(input: &mut &[u8], config: &Config) -> Option<Value> {
     let rdb_type = take_byte(input)?;
+    read_value_of(rdb_type, input, config)
+}
+
+/// Reads the body of an object whose type byte was already taken (an RDB file puts the key
+/// between the two). None when the type is unknown here or the data malformed.
+pub fn read_value_of(rdb_type: u8, input: &mut &[u8], config: &Config) -> Option<Value> {
     if rdb_type == RDB_TYPE_STRING {
         return read_string(input).map(RdbString::into_value);
     }
