@@ -6,6 +6,8 @@
 
 use tessera_core::config::Config;
 
+mod persistence;
+
 /// Counts what the process allocates, for INFO's `used_memory`.
 #[global_allocator]
 static ALLOCATOR: tessera_io::memory::Counting = tessera_io::memory::Counting;
@@ -96,7 +98,15 @@ fn main() {
     }
     let stop = tessera_io::signals::stop_on_signals();
     let threads = config.threads;
-    if let Err(e) = tessera_io::start(config, threads, stop) {
+    persistence::install();
+    let preload = match persistence::load(&config, tessera_io::shard_count(threads)) {
+        Ok(p) => p,
+        Err(e) => {
+            tessera_io::log::warn(&format!("Fatal error loading the DB: {e}. Exiting."));
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = tessera_io::start(config, threads, stop, preload) {
         tessera_io::log::warn(&format!("Fatal: {e}"));
         std::process::exit(1);
     }

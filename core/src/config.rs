@@ -29,6 +29,12 @@ pub struct Config {
     pub logfile: String,
     /// Working directory for files (`dir`).
     pub dir: String,
+    /// The RDB file's name in `dir` (`dbfilename`).
+    pub dbfilename: String,
+    /// LZF-compress strings in RDB files (`rdbcompression`).
+    pub rdbcompression: bool,
+    /// End RDB files with a CRC64 and check it on load (`rdbchecksum`).
+    pub rdbchecksum: bool,
     /// Largest bulk string a client may send (`proto-max-bulk-len`).
     pub proto_max_bulk_len: u64,
     /// Largest unparsed input a client may accumulate (`client-query-buffer-limit`).
@@ -82,6 +88,9 @@ impl Default for Config {
             loglevel: "notice".into(),
             logfile: String::new(),
             dir: ".".into(),
+            dbfilename: "dump.rdb".to_string(),
+            rdbcompression: true,
+            rdbchecksum: true,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             enable_debug_command: "no".into(),
@@ -163,7 +172,6 @@ const INERT: &[(&str, &str)] = &[
     ("crash-log-enabled", "yes"),
     ("crash-memcheck-enabled", "yes"),
     ("daemonize", "no"),
-    ("dbfilename", "dump.rdb"),
     ("disable-thp", "yes"),
     ("dynamic-hz", "yes"),
     ("enable-module-command", "no"),
@@ -200,8 +208,6 @@ const INERT: &[(&str, &str)] = &[
     ("protected-mode", "yes"),
     ("rdb-del-sync-files", "no"),
     ("rdb-save-incremental-fsync", "yes"),
-    ("rdbchecksum", "yes"),
-    ("rdbcompression", "yes"),
     ("repl-backlog-size", "1048576"),
     ("repl-backlog-ttl", "3600"),
     ("repl-disable-tcp-nodelay", "no"),
@@ -564,6 +570,36 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
     },
     Directive {
+        name: "dbfilename",
+        get: |c| c.dbfilename.clone(),
+        set: |c, v| {
+            if v.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            c.dbfilename = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "rdbcompression",
+        get: |c| yes_no(c.rdbcompression),
+        set: |c, v| {
+            c.rdbcompression = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "rdbchecksum",
+        get: |c| yes_no(c.rdbchecksum),
+        set: |c, v| {
+            c.rdbchecksum = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Directive {
         name: "proto-max-bulk-len",
         get: |c| c.proto_max_bulk_len.to_string(),
         set: |c, v| {
@@ -622,7 +658,24 @@ pub static DIRECTIVES: &[Directive] = &[
     },
 ];
 
+/// Directives CONFIG SET refuses unless `enable-protected-configs` allows (Redis's
+/// `PROTECTED_CONFIG`): they name files the server writes.
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
+
+/// A boolean as CONFIG GET shows it.
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
 impl Config {
+    /// The value of a directive Tessera accepts without acting on it.
+    fn inert_value(&self, name: &str) -> Option<&str> {
+        self.inert
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// What an access does to a key's LFU data under this configuration.
     pub fn tracking(&self) -> Tracking {
         Tracking {
@@ -657,6 +710,11 @@ impl Config {
         if let Some(d) = Self::directive(&lower) {
             if !d.mutable {
                 return Err(format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", d.name));
+            }
+            if PROTECTED.contains(&d.name)
+                && self.inert_value("enable-protected-configs") == Some("no")
+            {
+                return Err(format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config", d.name));
             }
             return (d.set)(self, value).map_err(|e| {
                 format!(

@@ -59,9 +59,11 @@ pub fn run(
             });
         }
         NodeCmd::Lastsave => {
-            let t = (sh.node.start_ms / 1000) as i64;
+            let t = sh.node.last_save_secs.load(Ordering::Acquire) as i64;
             reply_now(sh, idx, |r| r.int(t));
         }
+        NodeCmd::Save => crate::save::save(sh, idx),
+        NodeCmd::Bgsave => crate::save::bgsave(sh, idx, args),
         NodeCmd::Quit => {
             reply_now(sh, idx, |r| r.ok());
             if let Some(c) = sh.conns[idx].as_mut() {

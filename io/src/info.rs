@@ -1,5 +1,7 @@
 //! INFO's text, with Redis's sections and field names.
 
+use std::sync::atomic::Ordering;
+
 use tessera_core::config::Config;
 
 use crate::shard::{now_ms, Node};
@@ -119,9 +121,11 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
     }
     if want("persistence") {
         out.push_str(&format!(
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n\r\n",
+            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n\r\n",
             get("rdb_changes_since_last_save"),
-            node.start_ms / 1000
+            u8::from(node.saving.load(Ordering::Acquire)),
+            node.last_save_secs.load(Ordering::Acquire),
+            if node.last_save_ok.load(Ordering::Acquire) { "ok" } else { "err" },
         ));
     }
     if want("stats") {

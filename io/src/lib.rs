@@ -22,8 +22,10 @@ pub mod memory;
 pub mod mesh;
 pub mod multi;
 pub mod net;
+pub mod persistence;
 pub mod prefetch;
 pub mod ring;
+mod save;
 pub mod server_cmds;
 pub mod session;
 pub mod shard;
@@ -158,9 +160,25 @@ async fn connect_peers(
     (senders, receivers)
 }
 
-/// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped.
-pub fn start(config: Config, threads: usize, stop: Arc<AtomicBool>) -> std::io::Result<()> {
-    serve(config, threads, stop, None)
+/// Runs the node until SHUTDOWN or a signal, each shard starting with its keys of `preload`
+/// (what start-up read from disk, split by [`shard_count`] shards); returns when every shard
+/// has stopped.
+pub fn start(
+    config: Config,
+    threads: usize,
+    stop: Arc<AtomicBool>,
+    preload: persistence::Preload,
+) -> std::io::Result<()> {
+    serve(config, threads, stop, None, preload)
+}
+
+/// How many shards a node started with `threads` runs (0: one per CPU it may use).
+pub fn shard_count(threads: usize) -> usize {
+    if threads == 0 {
+        allowed_cpus().len().max(1)
+    } else {
+        threads
+    }
 }
 
 /// Runs the node, or with `fixed` the ceiling server (the same network path answering from
@@ -170,13 +188,11 @@ pub fn serve(
     threads: usize,
     stop: Arc<AtomicBool>,
     fixed: Option<ceiling::FixedReplies>,
+    preload: persistence::Preload,
 ) -> std::io::Result<()> {
     let cpus = allowed_cpus();
-    let shards = if threads == 0 {
-        cpus.len().max(1)
-    } else {
-        threads
-    };
+    let shards = shard_count(threads);
+    let mut preload = preload.into_iter();
     let (listen, port) = listeners(&config, shards)?;
     let node = Arc::new(Node {
         shards,
@@ -194,6 +210,9 @@ pub fn serve(
         ready: AtomicUsize::new(0),
         full: (0..shards).map(|_| AtomicBool::new(false)).collect(),
         mem_slots: (0..shards).map(|_| AtomicUsize::new(usize::MAX)).collect(),
+        last_save_secs: AtomicU64::new(shard::now_ms() / 1000),
+        saving: AtomicBool::new(false),
+        last_save_ok: AtomicBool::new(true),
         fixed,
     });
     log::notice(&format!(
@@ -225,6 +244,7 @@ pub fn serve(
         let node = node.clone();
         let config = config.clone();
         let cpu = node.cpus[id];
+        let loaded = preload.next().unwrap_or_default();
         let builder = LocalExecutorBuilder::new(Placement::Fixed(cpu))
             .name(&format!("shard-{id}"))
             .io_memory(1 << 20)
@@ -236,7 +256,14 @@ pub fn serve(
                 let senders = Rc::new(senders);
                 let inboxes: Rc<Inboxes> =
                     Rc::new(receivers.into_iter().map(|r| r.map(Rc::new)).collect());
-                let shard = Rc::new(RefCell::new(Shard::new(id, node, config)));
+                memory::take_over(loaded.bytes);
+                let mut fresh = Shard::new(id, node, config);
+                for (db, key, entry) in loaded.keys {
+                    if let Some(db) = fresh.ks.dbs.get_mut(db) {
+                        db.set_entry(&key, entry);
+                    }
+                }
+                let shard = Rc::new(RefCell::new(fresh));
                 shard::install(shard.clone());
                 for (peer, rx) in inboxes.iter().enumerate() {
                     let Some(rx) = rx.clone() else { continue };

@@ -51,6 +51,12 @@ pub struct Node {
     /// Per shard: the allocator counter its thread adds to (see `memory::my_slot`), so that
     /// any shard can tell the memory no shard holds (the main thread's, say) from the shards'.
     pub mem_slots: Vec<AtomicUsize>,
+    /// When the last save succeeded (LASTSAVE), Unix seconds; the start-up time until then.
+    pub last_save_secs: AtomicU64,
+    /// Set while a SAVE or BGSAVE runs (one at a time).
+    pub saving: AtomicBool,
+    /// Whether the last save succeeded (INFO's `rdb_last_bgsave_status`).
+    pub last_save_ok: AtomicBool,
     /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.
     pub fixed: Option<crate::ceiling::FixedReplies>,
 }

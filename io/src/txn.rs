@@ -199,6 +199,49 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
     (out, db)
 }
 
+/// Takes a shared lock on every shard, in ascending order as every transaction does: until
+/// [`thaw_all`], no write runs anywhere, so whatever the holder reads of all shards is one
+/// point in time (SAVE). Returns the transaction that holds the locks.
+pub(crate) async fn freeze_all() -> TxId {
+    let shard = current();
+    let (tx, me, n) = {
+        let mut sh = shard.borrow_mut();
+        (sh.new_tx(), sh.id, sh.shards())
+    };
+    for s in 0..n {
+        let fp = Footprint {
+            keys: Vec::new(),
+            whole: Some(false),
+        };
+        acquire(s, me, tx, fp).await;
+    }
+    tx
+}
+
+/// Releases what [`freeze_all`] took.
+pub(crate) fn thaw_all(tx: TxId) {
+    let shard = current();
+    let mut sh = shard.borrow_mut();
+    for s in 0..sh.shards() {
+        if s == sh.id {
+            sh.release(tx);
+        } else {
+            sh.send(s, Msg::Unlock { tx });
+        }
+    }
+}
+
+/// Runs an internal command on shard `s` under transaction `tx`'s locks and returns its reply.
+pub(crate) async fn call_under(s: usize, db: usize, args: Vec<u8>, tx: TxId) -> Vec<u8> {
+    call(s, db, Protocol::Resp2, args, Some(tx)).get().await
+}
+
+/// Runs an internal command on shard `s` as any single command runs (waiting for locks other
+/// transactions hold on it) and returns its reply.
+pub(crate) async fn call_free(s: usize, args: Vec<u8>) -> Vec<u8> {
+    call(s, 0, Protocol::Resp2, args, None).get().await
+}
+
 async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {
     let shard = current();
     let (sender, wait) = oneshot();

@@ -1,7 +1,9 @@
 //! Tessera's persistence, in Redis's own formats so that files move between the two: RDB
-//! snapshots ([`rdb`]) today; the append-only file and recovery build on them.
+//! snapshots ([`rdb`] the format, [`rdb_file`] the files) today; the append-only file and
+//! recovery build on them.
 //!
-//! Like `tessera-core`, the formats here do no I/O: they turn a shard's keys into bytes and
-//! bytes back into keys, and the layer above decides where the bytes go and when.
+//! The formats do no I/O: they turn keys into bytes and bytes back into keys. The file layer
+//! decides where the bytes go and makes each file appear whole or not at all.
 
 pub mod rdb;
+pub mod rdb_file;

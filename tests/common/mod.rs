@@ -93,6 +93,7 @@ pub struct Server {
     port: u16,
     log: PathBuf,
     files: Vec<PathBuf>,
+    dir: PathBuf,
 }
 
 /// `--port P --bind 127.0.0.1 --threads 2` followed by `extra`.
@@ -148,14 +149,22 @@ impl Server {
         let out = File::create(&log).expect("create log file");
         let err = out.try_clone().expect("clone log file");
         let mut args = translate_args(args);
-        if is_redis() {
-            // Persistence off and files out of the way; later arguments may still override.
-            let dir = std::env::temp_dir().display().to_string();
-            let defaults = ["--save", "", "--appendonly", "no", "--dir", dir.as_str()];
-            let at = usize::from(args.first().is_some_and(|a| !a.starts_with("--")));
-            for (i, d) in defaults.iter().enumerate() {
-                args.insert(at + i, d.to_string());
-            }
+        // Persistence off and files in a directory of the server's own, so that no server
+        // loads another's dump.rdb; later arguments may still override.
+        let dir = temp_path("dir", "d");
+        fs::create_dir_all(&dir).expect("create the server's directory");
+        let dir_arg = dir.display().to_string();
+        let defaults = [
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir_arg.as_str(),
+        ];
+        let at = usize::from(args.first().is_some_and(|a| !a.starts_with("--")));
+        for (i, d) in defaults.iter().enumerate() {
+            args.insert(at + i, d.to_string());
         }
         let child = Command::new(server_program())
             .args(&args)
@@ -169,6 +178,7 @@ impl Server {
             port,
             log,
             files: Vec::new(),
+            dir,
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -219,6 +229,11 @@ impl Server {
         } else {
             Err(format!("PING answered {line:?}"))
         }
+    }
+
+    /// The directory the server was started in (`dir`), unless the test named another.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The TCP port the server listens on.
@@ -318,6 +333,7 @@ impl Drop for Server {
         for f in &self.files {
             let _ = fs::remove_file(f);
         }
+        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 

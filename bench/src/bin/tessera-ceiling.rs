@@ -38,7 +38,7 @@ fn main() {
     let fixed = FixedReplies {
         value: vec![b'x'; cli.value_size],
     };
-    if let Err(e) = tessera_io::serve(config, cli.threads, stop, Some(fixed)) {
+    if let Err(e) = tessera_io::serve(config, cli.threads, stop, Some(fixed), Vec::new()) {
         eprintln!("Fatal: {e}");
         std::process::exit(1);
     }

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lists;
 pub mod server;
 pub mod sets;
+pub mod snapshot;
 pub mod strings;
 pub mod zsets;
 
@@ -242,6 +243,10 @@ pub enum NodeCmd {
     Unwatch,
     /// LASTSAVE.
     Lastsave,
+    /// SAVE.
+    Save,
+    /// BGSAVE.
+    Bgsave,
 }
 
 /// A handler that runs on the shard owning the keys, over that shard's data.
@@ -372,6 +377,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(bitmaps::COMMANDS.iter())
         .chain(hyperloglog::COMMANDS.iter())
         .chain(geo::COMMANDS.iter())
+        .chain(snapshot::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {

@@ -147,6 +147,22 @@ pub static COMMANDS: &[Command] = &[
         "Returns the Unix timestamp of the last successful save to disk.",
     ),
     node(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NodeCmd::Save,
+        "server",
+        "Synchronously saves the database(s) to disk.",
+    ),
+    node(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT,
+        NodeCmd::Bgsave,
+        "server",
+        "Asynchronously saves the database(s) to disk.",
+    ),
+    node(
         "multi",
         1,
         FAST | NOSCRIPT | LOADING | STALE | NO_MULTI,

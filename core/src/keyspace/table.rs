@@ -399,6 +399,30 @@ impl<V> SegTable<V> {
         self.segments.iter().flat_map(|s| s.table.iter())
     }
 
+    /// Visits every entry of the segments from `seg` on, whole segments at a time, until at
+    /// least `min` entries were visited; returns the segment to go on from, None once the last
+    /// was visited. A walk sees each key once only while the table does not grow (a split moves
+    /// keys between segments): SAVE walks with writes held off.
+    pub fn visit_segments(
+        &self,
+        mut seg: usize,
+        min: usize,
+        mut visit: impl FnMut(&Slot<V>),
+    ) -> Option<usize> {
+        let mut visited = 0;
+        while let Some(segment) = self.segments.get(seg) {
+            for slot in segment.table.iter() {
+                visit(slot);
+            }
+            visited += segment.table.len();
+            seg += 1;
+            if visited >= min {
+                break;
+            }
+        }
+        (seg < self.segments.len()).then_some(seg)
+    }
+
     /// Keeps only the entries of segment `seg` for which `keep` is true; for sweeps that walk
     /// one segment at a time (expiry). Returns how many were removed.
     pub fn retain_segment(

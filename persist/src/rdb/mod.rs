@@ -8,15 +8,17 @@
 //! Redis writes for the same data and Redis's files load here, older versions' ziplists
 //! included.
 //!
-//! [`RdbWriter`] frames a file and [`KeyEncoder`] encodes keys, separately, so that each shard
-//! can encode its own keys where they live and the writer only concatenates. [`RdbReader`]
+//! [`RdbWriter`] frames a file and [`KeyEncoder`] (in `tessera-core`, beside DUMP's encodings)
+//! encodes keys, separately, so that each shard encodes its own keys where they live and the
+//! writer only concatenates. [`RdbReader`]
 //! walks a whole file in memory, one key at a time.
 
 mod read;
 mod write;
 
 pub use read::{Item, KeyRecord, LoadError, RdbReader};
-pub use write::{KeyEncoder, KeyHint, RdbWriter};
+pub use tessera_core::keyspace::rdb_key::{KeyEncoder, KeyHint};
+pub use write::RdbWriter;
 
 /// The version written, and the newest read.
 pub const RDB_VERSION: u16 = tessera_core::keyspace::dump::RDB_VERSION;
@@ -30,15 +32,15 @@ pub(crate) mod opcode {
     /// Data of a module, not tied to a key.
     pub const MODULE_AUX: u8 = 247;
     /// The next key's LRU idle time, in seconds.
-    pub const IDLE: u8 = 248;
+    pub const IDLE: u8 = tessera_core::keyspace::rdb_key::OPCODE_IDLE;
     /// The next key's LFU counter.
-    pub const FREQ: u8 = 249;
+    pub const FREQ: u8 = tessera_core::keyspace::rdb_key::OPCODE_FREQ;
     /// An auxiliary field: a name and a value.
     pub const AUX: u8 = 250;
     /// The sizes of the current database (keys, keys with an expiry).
     pub const RESIZEDB: u8 = 251;
     /// The next key's expiry, Unix milliseconds.
-    pub const EXPIRETIME_MS: u8 = 252;
+    pub const EXPIRETIME_MS: u8 = tessera_core::keyspace::rdb_key::OPCODE_EXPIRETIME_MS;
     /// The next key's expiry, Unix seconds (files before version 3... still read).
     pub const EXPIRETIME: u8 = 253;
     /// The database the following keys belong to.

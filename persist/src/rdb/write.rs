@@ -1,72 +1,9 @@
-//! Writing an RDB file: [`RdbWriter`] frames it, [`KeyEncoder`] encodes keys.
+//! Writing an RDB file: [`RdbWriter`] frames it around keys that
+//! [`tessera_core::keyspace::rdb_key::KeyEncoder`]s encoded.
 
-use tessera_core::keyspace::dump::{crc64, write_len, write_string, write_value};
-use tessera_core::keyspace::Value;
+use tessera_core::keyspace::dump::{crc64, write_len, write_string};
 
 use super::{opcode, RDB_VERSION};
-
-/// What Redis writes before a key besides its expiry, as `maxmemory-policy` asks: LRU policies
-/// keep the idle time, LFU policies the access counter, so eviction picks up where it was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyHint {
-    /// Nothing (a policy that is neither LRU nor LFU).
-    None,
-    /// The key's idle time, in seconds.
-    Idle(u64),
-    /// The key's LFU counter (already decayed to now).
-    Freq(u8),
-}
-
-/// Encodes keys in RDB form. Each shard keeps one, so its keys are encoded where they live and
-/// the bytes cross to the writer in large chunks; it holds a buffer reused from key to key.
-#[derive(Debug, Default)]
-pub struct KeyEncoder {
-    compress: bool,
-    scratch: Vec<u8>,
-}
-
-impl KeyEncoder {
-    /// An encoder; `compress` is `rdbcompression` (LZF for strings over 20 bytes).
-    pub fn new(compress: bool) -> KeyEncoder {
-        KeyEncoder {
-            compress,
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Appends one key to `out` as `rdbSaveKeyValuePair` does: the expiry (`expire_at`, Unix
-    /// ms, 0 for none), the hint, then the object type, the key and the value.
-    pub fn key(
-        &mut self,
-        out: &mut Vec<u8>,
-        key: &[u8],
-        value: &Value,
-        expire_at: u64,
-        hint: KeyHint,
-    ) {
-        if expire_at != 0 {
-            out.push(opcode::EXPIRETIME_MS);
-            out.extend_from_slice(&expire_at.to_le_bytes());
-        }
-        match hint {
-            KeyHint::None => {}
-            KeyHint::Idle(secs) => {
-                out.push(opcode::IDLE);
-                write_len(out, secs);
-            }
-            KeyHint::Freq(counter) => out.extend_from_slice(&[opcode::FREQ, counter]),
-        }
-        // A value is written as its type byte then its body; the key goes between the two.
-        self.scratch.clear();
-        write_value(&mut self.scratch, value, self.compress);
-        let Some((&rdb_type, body)) = self.scratch.split_first() else {
-            return;
-        };
-        out.push(rdb_type);
-        write_string(out, key, self.compress);
-        out.extend_from_slice(body);
-    }
-}
 
 /// Frames an RDB file: the header, auxiliary fields, database sections, the end and the
 /// checksum. Bytes accumulate until [`RdbWriter::take`] hands them to the caller (who writes

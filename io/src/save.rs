@@ -1,0 +1,169 @@
+//! SAVE and BGSAVE: one image of every shard at one point in time, written through the
+//! persistence layer.
+//!
+//! The shard that runs the command takes a shared lock on every shard (no write runs anywhere
+//! meanwhile, multi-shard ones included, so the image holds each of them whole or not at all),
+//! then asks each shard in turn for its keys, database by database, in chunks that shard has
+//! already encoded. Reads go on throughout.
+
+use std::sync::atomic::Ordering;
+
+use tessera_core::errors;
+use tessera_core::protocol::args::encode_command;
+use tessera_core::protocol::{scan, Args};
+
+use crate::dispatch::{park_for, reply_now};
+use crate::log;
+use crate::persistence;
+use crate::shard::{current, now_ms, Shard};
+use crate::txn::{call_under, freeze_all, thaw_all};
+
+/// Why a save failed, for the log.
+pub(crate) type SaveError = String;
+
+/// Takes a snapshot of the node into the RDB file. On success the writes it holds no longer
+/// count as changes since the last save, and LASTSAVE moves.
+pub(crate) async fn snapshot() -> Result<(), SaveError> {
+    let Some(layer) = persistence::get() else {
+        return Err("this server has no persistence layer".into());
+    };
+    let (shards, config, node) = {
+        let shard = current();
+        let sh = shard.borrow();
+        (sh.shards(), sh.config.clone(), sh.node.clone())
+    };
+    let tx = freeze_all().await;
+    let result = write_image(layer, &config, shards, tx).await;
+    thaw_all(tx);
+    let dirty = result?;
+    for (s, count) in dirty.into_iter().enumerate() {
+        let args = command(&["__rdbsaved", &count.to_string()]);
+        crate::txn::call_free(s, args).await;
+    }
+    node.last_save_secs
+        .store(now_ms() / 1000, Ordering::Release);
+    Ok(())
+}
+
+/// Writes every shard's keys; returns each shard's write count at the time of the image.
+async fn write_image(
+    layer: &persistence::Persistence,
+    config: &tessera_core::config::Config,
+    shards: usize,
+    tx: crate::locks::TxId,
+) -> Result<Vec<u64>, SaveError> {
+    let mut sizes = Vec::with_capacity(shards);
+    for s in 0..shards {
+        let reply = call_under(s, 0, command(&["__rdbsizes"]), tx).await;
+        let counts: Option<Vec<u64>> = scan::array_items(&reply).and_then(|items| {
+            items
+                .iter()
+                .map(|i| scan::reply_int(i).map(|n| n.max(0) as u64))
+                .collect()
+        });
+        match counts {
+            Some(c) if c.len() == config.databases * 2 + 1 => sizes.push(c),
+            _ => return Err(format!("shard {s} gave no sizes")),
+        }
+    }
+    let mut sink =
+        (layer.open_snapshot)(config).map_err(|e| format!("cannot open the file: {e}"))?;
+    let write_err = |e: std::io::Error| format!("write error saving DB on disk: {e}");
+    for db in 0..config.databases {
+        let keys: u64 = sizes.iter().map(|c| c[2 * db]).sum();
+        let expires: u64 = sizes.iter().map(|c| c[2 * db + 1]).sum();
+        if keys == 0 {
+            continue;
+        }
+        sink.database(db, keys, expires).map_err(write_err)?;
+        for s in 0..shards {
+            let mut segment = 0u64;
+            loop {
+                let args = command(&["__rdbchunk", &segment.to_string()]);
+                let reply = call_under(s, db, args, tx).await;
+                let body = bulk_body(&reply)
+                    .filter(|b| b.len() >= 16)
+                    .ok_or_else(|| format!("shard {s} gave no keys for db {db}"))?;
+                sink.keys(&body[16..]).map_err(write_err)?;
+                segment = u64::from_le_bytes(body[..8].try_into().unwrap_or([0xff; 8]));
+                if segment == u64::MAX {
+                    break;
+                }
+            }
+        }
+    }
+    sink.finish().map_err(write_err)?;
+    Ok(sizes.iter().map(|c| c[config.databases * 2]).collect())
+}
+
+fn command(parts: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_command(parts.iter().map(|p| p.as_bytes()), &mut out);
+    out
+}
+
+/// The bytes of a bulk string reply.
+fn bulk_body(reply: &[u8]) -> Option<&[u8]> {
+    if reply.first() != Some(&b'$') {
+        return None;
+    }
+    let line = reply.windows(2).position(|w| w == b"\r\n")?;
+    let len: usize = std::str::from_utf8(&reply[1..line]).ok()?.parse().ok()?;
+    reply.get(line + 2..line + 2 + len)
+}
+
+/// SAVE: answers OK once the file is written, or `-ERR` (the reason goes to the log, as Redis
+/// does); refused while another save runs.
+pub(crate) fn save(sh: &mut Shard, idx: usize) {
+    if sh.node.saving.swap(true, Ordering::AcqRel) {
+        return reply_now(sh, idx, |r| r.error(IN_PROGRESS));
+    }
+    park_for(sh, idx, async move {
+        let ok = finish(snapshot().await, "DB saved on disk");
+        if ok {
+            b"+OK\r\n".to_vec()
+        } else {
+            b"-ERR\r\n".to_vec()
+        }
+    });
+}
+
+/// BGSAVE [SCHEDULE]: starts a save in the background and answers at once.
+pub(crate) fn bgsave(sh: &mut Shard, idx: usize, args: &Args<'_>) {
+    if args.len() > 2 || (args.len() == 2 && !args.is(1, "schedule")) {
+        return reply_now(sh, idx, |r| r.error(errors::SYNTAX));
+    }
+    if sh.node.saving.swap(true, Ordering::AcqRel) {
+        return reply_now(sh, idx, |r| r.error(IN_PROGRESS));
+    }
+    log::notice("Background saving started");
+    glommio::spawn_local(async move {
+        // glommio may run a new task at once; let the spawner release the shard first.
+        glommio::executor().yield_now().await;
+        finish(
+            snapshot().await,
+            "Background saving terminated with success",
+        );
+    })
+    .detach();
+    reply_now(sh, idx, |r| r.simple("Background saving started"));
+}
+
+const IN_PROGRESS: &str = "ERR Background save already in progress";
+
+/// Records how a save ended and logs it; true when it succeeded.
+fn finish(result: Result<(), SaveError>, success: &str) -> bool {
+    let node = current().borrow().node.clone();
+    node.saving.store(false, Ordering::Release);
+    node.last_save_ok.store(result.is_ok(), Ordering::Release);
+    match result {
+        Ok(()) => {
+            log::notice(success);
+            true
+        }
+        Err(e) => {
+            log::warn(&format!("Failed saving the DB: {e}"));
+            false
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The node's persistence, wired: `tessera-io` takes snapshots, `tessera-persist` writes and
+//! reads the files. At start-up the RDB file (`dir`/`dbfilename`) is read and its keys split
+//! between the shards that will own them.
+
+use std::path::Path;
+use std::time::Instant;
+
+use tessera_core::config::Config;
+use tessera_core::keyspace::evict::lfu_minutes;
+use tessera_core::keyspace::rdb_key::KeyHint;
+use tessera_core::keyspace::Entry;
+use tessera_core::slot::{key_slot, slot_shard};
+use tessera_io::persistence::{Persistence, Preload, ShardPreload, SnapshotSink};
+use tessera_io::{log, memory};
+use tessera_persist::rdb::KeyRecord;
+use tessera_persist::rdb_file::{load_rdb, read_file, RdbFile};
+
+/// Installs the persistence layer in the node.
+pub fn install() {
+    tessera_io::persistence::install(Persistence {
+        open_snapshot: |config| {
+            let file = RdbFile::create(
+                Path::new("."),
+                &config.dbfilename,
+                config,
+                memory::used_memory() as u64,
+            )?;
+            Ok(Box::new(Snapshot(file)))
+        },
+    });
+}
+
+/// An RDB file receiving a snapshot (the process runs in `dir`).
+struct Snapshot(RdbFile);
+
+impl SnapshotSink for Snapshot {
+    fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
+        self.0.database(db, keys, expires)
+    }
+
+    fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.keys(bytes)
+    }
+
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        self.0.finish().map(|_| ())
+    }
+}
+
+/// Reads the RDB file, if there is one, into one list of keys per shard. Keys whose time has
+/// passed are dropped, as Redis drops them when a master loads.
+pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
+    let mut preload: Preload = (0..shards).map(|_| ShardPreload::default()).collect();
+    let path = Path::new(&config.dbfilename);
+    let Some(bytes) = read_file(path)? else {
+        return Ok(preload);
+    };
+    let started = Instant::now();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let clock = (now_ms / 1000) as u32;
+    let (mut loaded, mut expired) = (0u64, 0u64);
+    // Each key's allocations are counted for the shard that will own it: the counter moves
+    // between two keys only by what reading the next one allocated.
+    let mut mark = memory::thread_used();
+    let summary = load_rdb(&bytes, path, config, |record: KeyRecord| {
+        if record.expire_at != 0 && record.expire_at <= now_ms {
+            expired += 1;
+            return;
+        }
+        let shard = slot_shard(key_slot(&record.key), shards);
+        let mut entry = Entry::new(record.value);
+        entry.expire_at = record.expire_at;
+        entry.access = clock;
+        entry.freq = tessera_core::keyspace::evict::lfu_new(clock);
+        match record.hint {
+            KeyHint::Idle(secs) => {
+                entry.access = clock.saturating_sub(u32::try_from(secs).unwrap_or(u32::MAX));
+            }
+            KeyHint::Freq(counter) => entry.freq = (lfu_minutes(clock) << 8) | u32::from(counter),
+            KeyHint::None => {}
+        }
+        let target = &mut preload[shard];
+        target.keys.push((record.db, record.key, entry));
+        let now = memory::thread_used();
+        target.bytes += (now - mark).max(0) as usize;
+        mark = now;
+        loaded += 1;
+    })?;
+    for shard in &preload {
+        memory::hand_over(shard.bytes);
+    }
+    log::notice(&format!(
+        "Loading RDB produced by version {}",
+        summary.redis_ver.as_deref().unwrap_or("unknown")
+    ));
+    if let Some(ctime) = summary.ctime {
+        log::notice(&format!(
+            "RDB age {} seconds",
+            (now_ms / 1000) as i64 - ctime
+        ));
+    }
+    log::notice(&format!(
+        "Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."
+    ));
+    log::notice(&format!(
+        "DB loaded from disk: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(preload)
+}

@@ -1,0 +1,525 @@
+//! RDB snapshots: SAVE and BGSAVE write Redis's RDB file, a start-up loads it, and files move
+//! both ways between Tessera and Redis 7.0 (Debian's `redis-server` and `redis-check-rdb`).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A directory of the test's own, removed when dropped.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(what: &str) -> Dir {
+        let path = temp_path(what, "d");
+        fs::create_dir_all(&path).unwrap();
+        Dir(path)
+    }
+
+    fn arg(&self) -> String {
+        self.0.display().to_string()
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Tessera serving `dir` (its dump.rdb loaded at start), two shards.
+fn tessera_in(dir: &Dir, extra: &[&str]) -> Server {
+    let d = dir.arg();
+    let mut args = vec!["--dir", d.as_str()];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+/// Redis serving `dir`/`file`, killed when dropped.
+struct Redis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start(dir: &Dir, file: &str) -> Redis {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--dir", &dir.arg(), "--dbfilename", file])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server package) must be installed");
+        let redis = Redis { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ready = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+                .and_then(|c| c.get_connection())
+                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
+            if ready.is_ok() {
+                return redis;
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn client(&self) -> redis::Connection {
+        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes keys of every type, in both encodings, on both shards, in databases 0 and 5, some
+/// with an expiry.
+fn fill(c: &mut redis::Connection) {
+    for db in ["0", "5"] {
+        assert_ok(c, &["SELECT", db]);
+        for (i, k) in alternating_keys(&format!("db{db}"), 16).iter().enumerate() {
+            let big = i % 4 < 2;
+            let n = if big { 300 } else { 3 };
+            let mut p = redis::pipe();
+            match i / 4 {
+                0 => {
+                    let v = if big {
+                        "x".repeat(100)
+                    } else {
+                        (i * 1000).to_string()
+                    };
+                    p.cmd("SET").arg(k).arg(v);
+                }
+                1 => {
+                    for j in 0..n {
+                        p.cmd("RPUSH").arg(k).arg(format!("item{j}"));
+                    }
+                }
+                2 => {
+                    for j in 0..n {
+                        p.cmd("HSET")
+                            .arg(k)
+                            .arg(format!("f{j}"))
+                            .arg(format!("v{j}"));
+                        p.cmd("SADD").arg(format!("{k}:set")).arg(j);
+                        p.cmd("SADD")
+                            .arg(format!("{k}:strset"))
+                            .arg(format!("m{j}"));
+                    }
+                }
+                _ => {
+                    for j in 0..n {
+                        p.cmd("ZADD")
+                            .arg(k)
+                            .arg(format!("{}.5", j as i64 - 7))
+                            .arg(format!("m{j}"));
+                    }
+                }
+            }
+            if i % 3 == 0 {
+                p.cmd("PEXPIREAT").arg(k).arg(4_000_000_000_000u64);
+            }
+            p.query::<()>(c).unwrap();
+        }
+    }
+    assert_ok(c, &["SELECT", "0"]);
+}
+
+/// Everything the node holds, in a form that compares across servers: for each database, each
+/// key with its type, encoding, contents (order-free where the type is) and absolute expiry.
+fn contents(c: &mut redis::Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in 0..16 {
+        assert_ok(c, &["SELECT", &db.to_string()]);
+        let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
+        keys.sort();
+        for k in keys {
+            let kind: String = q(c, &["TYPE", &k]);
+            let mut items: Vec<String> = match kind.as_str() {
+                "string" => vec![q(c, &["GET", &k])],
+                "list" => q(c, &["LRANGE", &k, "0", "-1"]),
+                "hash" => q(c, &["HGETALL", &k]),
+                "set" => q(c, &["SMEMBERS", &k]),
+                "zset" => q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                other => panic!("{k}: type {other}"),
+            };
+            if kind == "hash" {
+                items = items.chunks(2).map(|p| p.join("=")).collect();
+            }
+            if kind == "hash" || kind == "set" {
+                items.sort();
+            }
+            let encoding: String = q(c, &["OBJECT", "ENCODING", &k]);
+            let expiry: i64 = q(c, &["PEXPIRETIME", &k]);
+            out.push(format!("db{db} {k} {kind} {encoding} {expiry} {items:?}"));
+        }
+    }
+    assert_ok(c, &["SELECT", "0"]);
+    out
+}
+
+fn info_field(c: &mut redis::Connection, field: &str) -> String {
+    let info: String = q(c, &["INFO", "persistence"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+        .trim()
+        .to_string()
+}
+
+fn check_rdb(path: &Path) {
+    let out = Command::new("redis-check-rdb")
+        .arg(path)
+        .output()
+        .expect("redis-check-rdb (Debian's redis-tools) must be installed");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("RDB looks OK!"),
+        "{said}"
+    );
+}
+
+#[test]
+fn save_writes_a_file_that_a_restart_loads_whole() {
+    let dir = Dir::new("save");
+    let (want, started) = {
+        let server = tessera_in(&dir, &[]);
+        let mut c = server.client();
+        fill(&mut c);
+        let started: i64 = q(&mut c, &["LASTSAVE"]);
+        assert_ne!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+        thread::sleep(Duration::from_millis(1100));
+        assert_ok(&mut c, &["SAVE"]);
+        let after: i64 = q(&mut c, &["LASTSAVE"]);
+        assert!(after > started, "LASTSAVE {started} -> {after}");
+        assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+        assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+        (contents(&mut c), started)
+    };
+    assert!(want.len() > 40, "only {} keys", want.len());
+    check_rdb(&dir.file("dump.rdb"));
+    let leftovers: Vec<_> = fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, ["dump.rdb"]);
+
+    let server = tessera_in(&dir, &[]);
+    let mut c = server.client();
+    assert_eq!(contents(&mut c), want);
+    let log = server.log();
+    assert!(
+        log.contains(&format!("keys loaded: {}", want.len())),
+        "{log}"
+    );
+    let lastsave: i64 = q(&mut c, &["LASTSAVE"]);
+    assert!(lastsave >= started);
+}
+
+#[test]
+fn redis_serves_what_tessera_saved_and_tessera_serves_what_redis_saved() {
+    // Tessera -> Redis.
+    let ours = Dir::new("ours");
+    let want = {
+        let server = tessera_in(&ours, &[]);
+        let mut c = server.client();
+        fill(&mut c);
+        assert_ok(&mut c, &["SAVE"]);
+        contents(&mut c)
+    };
+    let redis = Redis::start(&ours, "dump.rdb");
+    assert_eq!(contents(&mut redis.client()), want);
+    drop(redis);
+
+    // Redis -> Tessera.
+    let theirs = Dir::new("theirs");
+    let want = {
+        let redis = Redis::start(&theirs, "dump.rdb");
+        let mut c = redis.client();
+        fill(&mut c);
+        assert_ok(&mut c, &["SAVE"]);
+        contents(&mut c)
+    };
+    let server = tessera_in(&theirs, &[]);
+    assert_eq!(contents(&mut server.client()), want);
+}
+
+#[test]
+fn bgsave_answers_at_once_and_the_file_follows() {
+    let dir = Dir::new("bgsave");
+    let want = {
+        let server = tessera_in(&dir, &[]);
+        let mut c = server.client();
+        fill(&mut c);
+        let before: i64 = q(&mut c, &["LASTSAVE"]);
+        thread::sleep(Duration::from_millis(1100));
+        assert_eq!(
+            q::<String>(&mut c, &["BGSAVE"]),
+            "Background saving started"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while q::<i64>(&mut c, &["LASTSAVE"]) == before {
+            assert!(Instant::now() < deadline, "BGSAVE never finished");
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "0");
+        assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+        assert_eq!(err(&mut c, &["BGSAVE", "now"]), "ERR syntax error");
+        assert_eq!(
+            err(&mut c, &["SAVE", "now"]),
+            "ERR wrong number of arguments for 'save' command"
+        );
+        assert_eq!(
+            q::<String>(&mut c, &["BGSAVE", "SCHEDULE"]),
+            "Background saving started"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while info_field(&mut c, "rdb_bgsave_in_progress") != "0" {
+            assert!(Instant::now() < deadline, "BGSAVE SCHEDULE never finished");
+            thread::sleep(Duration::from_millis(20));
+        }
+        contents(&mut c)
+    };
+    check_rdb(&dir.file("dump.rdb"));
+    let server = tessera_in(&dir, &[]);
+    assert_eq!(contents(&mut server.client()), want);
+}
+
+#[test]
+fn keys_whose_time_passed_are_not_loaded() {
+    let dir = Dir::new("expired");
+    {
+        let server = tessera_in(&dir, &[]);
+        let mut c = server.client();
+        for k in alternating_keys("short", 6) {
+            assert_ok(&mut c, &["SET", &k, "v", "PX", "300"]);
+        }
+        for k in alternating_keys("long", 6) {
+            assert_ok(&mut c, &["SET", &k, "v", "EX", "1000"]);
+        }
+        assert_ok(&mut c, &["SET", "forever", "v"]);
+        assert_ok(&mut c, &["SAVE"]);
+    }
+    thread::sleep(Duration::from_millis(400));
+    let server = tessera_in(&dir, &[]);
+    let mut c = server.client();
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 7);
+    for k in alternating_keys("long", 6) {
+        let ttl: i64 = q(&mut c, &["TTL", &k]);
+        assert!((990..=1000).contains(&ttl), "{k}: {ttl}");
+    }
+    assert!(server.log().contains("keys expired: 6"), "{}", server.log());
+}
+
+#[test]
+fn multi_shard_writes_are_whole_in_every_image() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    let dir = Dir::new("atomic");
+    let server = tessera_in(&dir, &[]);
+    let (a, b) = key_pair("pair");
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let mut c = server.client();
+        let (a, b, stop, rounds) = (a.clone(), b.clone(), stop.clone(), rounds.clone());
+        thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let v = i.to_string();
+                assert_ok(&mut c, &["MSET", &a, &v, &b, &v]);
+                let m = format!("m{i}");
+                let _: Vec<redis::Value> = redis::pipe()
+                    .atomic()
+                    .cmd("SET")
+                    .arg(&a)
+                    .arg(&m)
+                    .cmd("SET")
+                    .arg(&b)
+                    .arg(&m)
+                    .query(&mut c)
+                    .unwrap();
+                rounds.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    let mut c = server.client();
+    let mut images = Vec::new();
+    for n in 0..4 {
+        // Let the writer go on between two images, so that they differ.
+        let from = rounds.load(Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while rounds.load(Ordering::Relaxed) < from + 3 {
+            assert!(Instant::now() < deadline, "the writer is stuck");
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert_ok(&mut c, &["SAVE"]);
+        let copy = dir.file(&format!("image{n}.rdb"));
+        fs::copy(dir.file("dump.rdb"), &copy).unwrap();
+        images.push(copy);
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    drop(server);
+    let mut seen = std::collections::HashSet::new();
+    for image in &images {
+        let d = Dir::new("image");
+        fs::copy(image, d.file("dump.rdb")).unwrap();
+        let server = tessera_in(&d, &[]);
+        let mut c = server.client();
+        let va: String = q(&mut c, &["GET", &a]);
+        let vb: String = q(&mut c, &["GET", &b]);
+        assert_eq!(va, vb, "{image:?} holds half of a write");
+        seen.insert(va);
+    }
+    assert_eq!(
+        seen.len(),
+        images.len(),
+        "two images held the same write: {seen:?}"
+    );
+}
+
+/// Runs Tessera on `dir` expecting it to refuse to start; returns what it logged.
+fn refused_start(dir: &Dir) -> String {
+    let log = dir.file("tessera.log");
+    let out = fs::File::create(&log).unwrap();
+    let mut child = Command::new(server_program())
+        .args(["--port", &free_port().to_string(), "--bind", "127.0.0.1"])
+        .args(["--threads", "2", "--dir", &dir.arg()])
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "the server started on a bad file: {}",
+                fs::read_to_string(&log).unwrap()
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(!status.success());
+    fs::read_to_string(&log).unwrap()
+}
+
+#[test]
+fn a_damaged_file_stops_the_start_naming_file_and_offset() {
+    let dir = Dir::new("damaged");
+    {
+        let server = tessera_in(&dir, &[]);
+        let mut c = server.client();
+        fill(&mut c);
+        assert_ok(&mut c, &["SAVE"]);
+    }
+    let good = fs::read(dir.file("dump.rdb")).unwrap();
+
+    // A changed byte: the checksum no longer holds.
+    let mut bad = good.clone();
+    let at = bad.windows(5).position(|w| w == b"item1").unwrap();
+    bad[at] = b'I';
+    fs::write(dir.file("dump.rdb"), &bad).unwrap();
+    let log = refused_start(&dir);
+    assert!(
+        log.contains("dump.rdb") && log.contains("Wrong RDB checksum"),
+        "{log}"
+    );
+
+    // A file cut short.
+    fs::write(dir.file("dump.rdb"), &good[..good.len() / 2]).unwrap();
+    let log = refused_start(&dir);
+    assert!(log.contains("dump.rdb") && log.contains("at byte"), "{log}");
+
+    // Not an RDB file at all.
+    fs::write(dir.file("dump.rdb"), b"hello world").unwrap();
+    let log = refused_start(&dir);
+    assert!(log.contains("Wrong signature"), "{log}");
+}
+
+#[test]
+fn a_stream_in_a_redis_file_stops_the_load_naming_the_key() {
+    let dir = Dir::new("stream");
+    {
+        let redis = Redis::start(&dir, "dump.rdb");
+        let mut c = redis.client();
+        assert_ok(&mut c, &["SET", "plain", "v"]);
+        let _: String = q(&mut c, &["XADD", "events", "*", "f", "v"]);
+        assert_ok(&mut c, &["SAVE"]);
+    }
+    let log = refused_start(&dir);
+    assert!(log.contains("key 'events' is a stream"), "{log}");
+}
+
+#[test]
+fn rdb_directives_as_redis_has_them() {
+    let dir = Dir::new("directives");
+    let server = tessera_in(
+        &dir,
+        &["--dbfilename", "other.rdb", "--rdbcompression", "no"],
+    );
+    let mut c = server.client();
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "dbfilename"]);
+    assert_eq!(got, ["dbfilename", "other.rdb"]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "rdb*"]);
+    assert!(
+        got.windows(2).any(|w| w == ["rdbcompression", "no"]),
+        "{got:?}"
+    );
+    assert!(
+        got.windows(2).any(|w| w == ["rdbchecksum", "yes"]),
+        "{got:?}"
+    );
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "dbfilename", "x.rdb"]),
+        "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config"
+    );
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "dir", "/tmp"]),
+        "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"
+    );
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "rdbchecksum", "no"]),
+        "ERR CONFIG SET failed (possibly related to argument 'rdbchecksum') - can't set immutable config"
+    );
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "rdbcompression", "maybe"]),
+        "ERR CONFIG SET failed (possibly related to argument 'rdbcompression') - argument must be 'yes' or 'no'"
+    );
+    let long = "abc".repeat(1000);
+    assert_ok(&mut c, &["SET", "long", &long]);
+    assert_ok(&mut c, &["SAVE"]);
+    let plain = fs::metadata(dir.file("other.rdb")).unwrap().len();
+    assert!(plain > 3000, "uncompressed file of {plain} bytes");
+    assert_ok(&mut c, &["CONFIG", "SET", "rdbcompression", "yes"]);
+    assert_ok(&mut c, &["SAVE"]);
+    let packed = fs::metadata(dir.file("other.rdb")).unwrap().len();
+    assert!(packed < 1000, "compressed file of {packed} bytes");
+    assert!(!dir.file("dump.rdb").exists());
+    drop(server);
+    check_rdb(&dir.file("other.rdb"));
+    let server = tessera_in(&dir, &["--dbfilename", "other.rdb"]);
+    assert_eq!(q::<String>(&mut server.client(), &["GET", "long"]), long);
+}
