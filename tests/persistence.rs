@@ -523,3 +523,212 @@ fn rdb_directives_as_redis_has_them() {
     let server = tessera_in(&dir, &["--dbfilename", "other.rdb"]);
     assert_eq!(q::<String>(&mut server.client(), &["GET", "long"]), long);
 }
+
+#[test]
+fn save_rules_start_a_background_save() {
+    let dir = Dir::new("rules");
+    let server = tessera_in(&dir, &["--save", "1 3"]);
+    let mut c = server.client();
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
+    assert_eq!(got, ["save", "1 3"]);
+    for k in alternating_keys("rule", 3) {
+        assert_ok(&mut c, &["SET", &k, "v"]);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !dir.file("dump.rdb").exists() {
+        assert!(Instant::now() < deadline, "no save came: {}", server.log());
+        thread::sleep(Duration::from_millis(50));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_changes_since_last_save") != "0" {
+        assert!(
+            Instant::now() < deadline,
+            "the save did not count: {}",
+            server.log()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.log().contains("3 changes in 1 seconds. Saving..."),
+        "{}",
+        server.log()
+    );
+
+    assert_ok(&mut c, &["CONFIG", "SET", "save", "100 10 50 5"]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
+    assert_eq!(got, ["save", "100 10 50 5"]);
+    assert_ok(&mut c, &["CONFIG", "SET", "save", ""]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
+    assert_eq!(got, ["save", ""]);
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "save", "100"]),
+        "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
+    );
+    assert_eq!(
+        err(&mut c, &["CONFIG", "SET", "save", "100 x"]),
+        "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
+    );
+
+    // Given at start, save lines add up; the first replaces the defaults.
+    let more = tessera_in(&dir, &["--save", "900 1", "--save", "300 10"]);
+    let got: Vec<String> = q(&mut more.client(), &["CONFIG", "GET", "save"]);
+    assert_eq!(got, ["save", "900 1 300 10"]);
+}
+
+/// Sends SHUTDOWN with `args` and waits for the server to exit.
+fn shutdown(server: &mut Server, args: &[&str]) {
+    let mut c = server.client();
+    let mut all = vec!["SHUTDOWN"];
+    all.extend_from_slice(args);
+    let _ = cmd(&all).query::<redis::Value>(&mut c);
+    assert!(
+        server.wait_exit(Duration::from_secs(10)).is_some(),
+        "SHUTDOWN {args:?} did not stop the server"
+    );
+}
+
+#[test]
+fn shutdown_saves_when_save_rules_exist_and_not_when_told_not_to() {
+    let write = |server: &Server| {
+        let mut c = server.client();
+        for k in alternating_keys("final", 4) {
+            assert_ok(&mut c, &["SET", &k, "v"]);
+        }
+    };
+    // Rules: SHUTDOWN saves.
+    let dir = Dir::new("shutdown-rules");
+    let mut server = tessera_in(&dir, &["--save", "3600 1"]);
+    write(&server);
+    let mut c = server.client();
+    assert_eq!(
+        err(&mut c, &["SHUTDOWN", "SAVE", "NOSAVE"]),
+        "ERR syntax error"
+    );
+    assert_eq!(
+        err(&mut c, &["SHUTDOWN", "ABORT", "NOW"]),
+        "ERR syntax error"
+    );
+    assert_eq!(err(&mut c, &["SHUTDOWN", "please"]), "ERR syntax error");
+    assert_eq!(
+        err(&mut c, &["SHUTDOWN", "ABORT"]),
+        "ERR No shutdown in progress."
+    );
+    shutdown(&mut server, &[]);
+    assert!(
+        server.log().contains("Saving the final RDB snapshot"),
+        "{}",
+        server.log()
+    );
+    let server = tessera_in(&dir, &[]);
+    assert_eq!(q::<i64>(&mut server.client(), &["DBSIZE"]), 4);
+    drop(server);
+
+    // Rules, but NOSAVE.
+    let dir = Dir::new("shutdown-nosave");
+    let mut server = tessera_in(&dir, &["--save", "3600 1"]);
+    write(&server);
+    shutdown(&mut server, &["NOSAVE"]);
+    assert!(!dir.file("dump.rdb").exists());
+
+    // No rules, but SAVE.
+    let dir = Dir::new("shutdown-save");
+    let mut server = tessera_in(&dir, &[]);
+    write(&server);
+    shutdown(&mut server, &["SAVE"]);
+    let server = tessera_in(&dir, &[]);
+    assert_eq!(q::<i64>(&mut server.client(), &["DBSIZE"]), 4);
+    drop(server);
+
+    // No rules: nothing saved.
+    let dir = Dir::new("shutdown-plain");
+    let mut server = tessera_in(&dir, &[]);
+    write(&server);
+    shutdown(&mut server, &[]);
+    assert!(!dir.file("dump.rdb").exists());
+}
+
+#[test]
+fn sigterm_saves_as_shutdown_does() {
+    let dir = Dir::new("sigterm");
+    let mut server = tessera_in(&dir, &["--save", "3600 1"]);
+    let mut c = server.client();
+    for k in alternating_keys("term", 6) {
+        assert_ok(&mut c, &["SET", &k, "v"]);
+    }
+    let status = server.stop().expect("the server did not stop on SIGTERM");
+    assert!(status.success(), "{status}");
+    let server = tessera_in(&dir, &[]);
+    assert_eq!(q::<i64>(&mut server.client(), &["DBSIZE"]), 6);
+}
+
+#[test]
+fn a_failed_save_refuses_writes_until_a_save_succeeds() {
+    let dir = Dir::new("misconf");
+    let mut server = tessera_in(&dir, &["--save", "3600 1"]);
+    let mut c = server.client();
+    assert_ok(&mut c, &["SET", "a", "1"]);
+    // The temporary file cannot be created where a directory has its name.
+    let blocker = dir.file(&format!("temp-{}.rdb", server.pid()));
+    fs::create_dir(&blocker).unwrap();
+    // A failed SAVE is its own error; a failed BGSAVE stops the writes.
+    assert_eq!(err(&mut c, &["SAVE"]), "ERR");
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_ok(&mut c, &["SET", "a", "1"]);
+    assert_eq!(
+        q::<String>(&mut c, &["BGSAVE"]),
+        "Background saving started"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_bgsave_in_progress") != "0" {
+        assert!(Instant::now() < deadline, "BGSAVE never finished");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "err");
+    let misconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    assert_eq!(err(&mut c, &["SET", "a", "2"]), misconf);
+    assert_eq!(err(&mut c, &["PING"]), misconf);
+    let (k0, k1) = key_pair("misconf");
+    assert_eq!(err(&mut c, &["MSET", &k0, "1", &k1, "1"]), misconf);
+    assert_eq!(q::<String>(&mut c, &["GET", "a"]), "1");
+    let mut raw = server.raw_conn();
+    assert_eq!(raw.cmd(&["MULTI"]).text(), "OK");
+    assert_eq!(raw.cmd(&["SET", "a", "3"]).text(), misconf);
+    assert_eq!(
+        raw.cmd(&["EXEC"]).text(),
+        "EXECABORT Transaction discarded because of previous errors."
+    );
+    let mut c2 = server.client();
+    assert_eq!(
+        err(&mut c2, &["SHUTDOWN"]),
+        "ERR Errors trying to SHUTDOWN. Check logs."
+    );
+    // Writes come back when the check is off...
+    assert_ok(
+        &mut c,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+    );
+    assert_ok(&mut c, &["SET", "a", "4"]);
+    assert_ok(
+        &mut c,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"],
+    );
+    assert_eq!(err(&mut c, &["SET", "a", "5"]), misconf);
+    // ...or once a save succeeds.
+    fs::remove_dir(&blocker).unwrap();
+    assert_eq!(
+        q::<String>(&mut c, &["BGSAVE"]),
+        "Background saving started"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_last_bgsave_status") != "ok" {
+        assert!(
+            Instant::now() < deadline,
+            "the save did not succeed: {}",
+            server.log()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_ok(&mut c, &["SET", "a", "6"]);
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+    shutdown(&mut server, &["NOSAVE"]);
+}

@@ -35,6 +35,14 @@ pub struct Config {
     pub rdbcompression: bool,
     /// End RDB files with a CRC64 and check it on load (`rdbchecksum`).
     pub rdbchecksum: bool,
+    /// Snapshot rules (`save`): a BGSAVE starts when, for one (seconds, changes) pair, that
+    /// many seconds passed since the last save and at least that many writes were made.
+    pub save: Vec<(u64, u64)>,
+    /// Refuse writes while the last background save failed (`stop-writes-on-bgsave-error`).
+    pub stop_writes_on_bgsave_error: bool,
+    /// Set once a config file or the command line gave `save`: later lines add rules to it,
+    /// where the first replaced the defaults.
+    pub(crate) save_given: bool,
     /// Largest bulk string a client may send (`proto-max-bulk-len`).
     pub proto_max_bulk_len: u64,
     /// Largest unparsed input a client may accumulate (`client-query-buffer-limit`).
@@ -109,6 +117,9 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             inert: INERT.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            save: vec![(3600, 1), (300, 100), (60, 10000)],
+            save_given: false,
+            stop_writes_on_bgsave_error: true,
             config_file: None,
         }
     }
@@ -229,7 +240,6 @@ const INERT: &[(&str, &str)] = &[
     ("replica-serve-stale-data", "yes"),
     ("replicaof", ""),
     ("sanitize-dump-payload", "no"),
-    ("save", "3600 1 300 100 60 10000"),
     ("server_cpulist", ""),
     ("set-proc-title", "yes"),
     ("shutdown-on-sigint", "default"),
@@ -246,7 +256,6 @@ const INERT: &[(&str, &str)] = &[
     ("slowlog-log-slower-than", "10000"),
     ("slowlog-max-len", "128"),
     ("socket-mark-id", "0"),
-    ("stop-writes-on-bgsave-error", "yes"),
     ("stream-node-max-bytes", "4096"),
     ("stream-node-max-entries", "100"),
     ("supervised", "no"),
@@ -322,6 +331,23 @@ pub struct Directive {
     pub set: Setter,
     /// Whether CONFIG SET may change it at run time.
     pub mutable: bool,
+}
+
+/// Reads `save`'s value: pairs of seconds and changes, or "" for none (`setConfigSaveOption`).
+pub fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if words.len() % 2 == 1 {
+        return Err("Invalid save parameters".into());
+    }
+    let mut rules = Vec::new();
+    for pair in words.chunks(2) {
+        let num = |w: &str| {
+            w.parse::<u64>()
+                .map_err(|_| "Invalid save parameters".to_string())
+        };
+        rules.push((num(pair[0])?, num(pair[1])?));
+    }
+    Ok(rules)
 }
 
 /// Reads a yes/no value.
@@ -570,6 +596,27 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
     },
     Directive {
+        name: "save",
+        get: |c| {
+            let words: Vec<String> = c.save.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            words.join(" ")
+        },
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
+        name: "stop-writes-on-bgsave-error",
+        get: |c| yes_no(c.stop_writes_on_bgsave_error),
+        set: |c, v| {
+            c.stop_writes_on_bgsave_error = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Directive {
         name: "dbfilename",
         get: |c| c.dbfilename.clone(),
         set: |c, v| {
@@ -694,6 +741,16 @@ impl Config {
     /// Sets a directive as the config file or command line does (immutable ones included).
     pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
         let lower = canonical(name);
+        if lower == "save" {
+            // Lines add rules; the first one given replaces the defaults, and "" empties them.
+            let rules = parse_save(value)?;
+            if !self.save_given || rules.is_empty() {
+                self.save.clear();
+                self.save_given = true;
+            }
+            self.save.extend(rules);
+            return Ok(());
+        }
         if let Some(d) = Self::directive(&lower) {
             return (d.set)(self, value);
         }

@@ -98,17 +98,7 @@ pub fn run(
         }
         NodeCmd::Config => return config(sh, idx, args),
         NodeCmd::Command => command(sh, idx, args),
-        NodeCmd::Shutdown => {
-            crate::log::warn("User requested shutdown...");
-            for s in 0..sh.shards() {
-                if s != sh.id {
-                    sh.send(s, Msg::Shutdown);
-                }
-            }
-            sh.node.shutdown.store(true, Ordering::Release);
-            sh.notify.notify();
-            return Flow::Hold;
-        }
+        NodeCmd::Shutdown => return crate::shutdown::command(sh, idx, args),
         NodeCmd::Debug => return debug(sh, idx, args),
         NodeCmd::Multi => {
             let Some(c) = sh.conns[idx].as_mut() else {

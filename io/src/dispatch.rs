@@ -133,6 +133,19 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
         }
         return Flow::Continue;
     }
+    if crate::save::refuses(sh, idx, cmd) {
+        if matches!(cmd.run, Run::Node(commands::NodeCmd::Exec)) {
+            if let Some(conn) = sh.conns[idx].as_mut() {
+                conn.multi = None;
+                conn.multi_failed = false;
+            }
+            crate::multi::unwatch(sh, idx);
+            reply_now(sh, idx, |r| r.error(&errors::exec_abort(errors::MISCONF)));
+        } else {
+            refuse(sh, idx, errors::MISCONF);
+        }
+        return Flow::Continue;
+    }
     let Some(conn) = sh.conns[idx].as_mut() else {
         return Flow::Hold;
     };

@@ -29,6 +29,7 @@ mod save;
 pub mod server_cmds;
 pub mod session;
 pub mod shard;
+mod shutdown;
 pub mod signals;
 pub mod timers;
 pub mod txn;
@@ -212,6 +213,9 @@ pub fn serve(
         mem_slots: (0..shards).map(|_| AtomicUsize::new(usize::MAX)).collect(),
         last_save_secs: AtomicU64::new(shard::now_ms() / 1000),
         saving: AtomicBool::new(false),
+        terminate: AtomicBool::new(false),
+        last_save_try_secs: AtomicU64::new(0),
+        dirty: (0..shards).map(|_| AtomicU64::new(0)).collect(),
         last_save_ok: AtomicBool::new(true),
         fixed,
     });
@@ -298,8 +302,8 @@ pub fn serve(
         let node = node.clone();
         std::thread::spawn(move || loop {
             if stop.load(Ordering::Acquire) {
-                log::warn("Received SIGTERM scheduling shutdown...");
-                node.shutdown.store(true, Ordering::Release);
+                // Shard 0 runs the shutdown (a final save first, when one is due).
+                node.terminate.store(true, Ordering::Release);
                 for fd in node.wake_fds.iter() {
                     let fd = fd.load(Ordering::Acquire);
                     if fd >= 0 {

@@ -8,6 +8,7 @@
 
 use std::sync::atomic::Ordering;
 
+use tessera_core::commands::{self, flags, Command, NodeCmd, Run};
 use tessera_core::errors;
 use tessera_core::protocol::args::encode_command;
 use tessera_core::protocol::{scan, Args};
@@ -15,7 +16,7 @@ use tessera_core::protocol::{scan, Args};
 use crate::dispatch::{park_for, reply_now};
 use crate::log;
 use crate::persistence;
-use crate::shard::{current, now_ms, Shard};
+use crate::shard::{current, now_ms, Node, Shard};
 use crate::txn::{call_under, freeze_all, thaw_all};
 
 /// Why a save failed, for the log.
@@ -119,7 +120,7 @@ pub(crate) fn save(sh: &mut Shard, idx: usize) {
         return reply_now(sh, idx, |r| r.error(IN_PROGRESS));
     }
     park_for(sh, idx, async move {
-        let ok = finish(snapshot().await, "DB saved on disk");
+        let ok = finish(snapshot().await, "DB saved on disk", false);
         if ok {
             b"+OK\r\n".to_vec()
         } else {
@@ -136,26 +137,21 @@ pub(crate) fn bgsave(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     if sh.node.saving.swap(true, Ordering::AcqRel) {
         return reply_now(sh, idx, |r| r.error(IN_PROGRESS));
     }
-    log::notice("Background saving started");
-    glommio::spawn_local(async move {
-        // glommio may run a new task at once; let the spawner release the shard first.
-        glommio::executor().yield_now().await;
-        finish(
-            snapshot().await,
-            "Background saving terminated with success",
-        );
-    })
-    .detach();
+    start_background(&sh.node);
     reply_now(sh, idx, |r| r.simple("Background saving started"));
 }
 
 const IN_PROGRESS: &str = "ERR Background save already in progress";
 
-/// Records how a save ended and logs it; true when it succeeded.
-fn finish(result: Result<(), SaveError>, success: &str) -> bool {
+/// Records how a save ended and logs it; true when it succeeded. As in Redis, any success
+/// clears a failed status, but only a failed background save sets it (a failed SAVE is
+/// answered with an error instead).
+fn finish(result: Result<(), SaveError>, success: &str, background: bool) -> bool {
     let node = current().borrow().node.clone();
     node.saving.store(false, Ordering::Release);
-    node.last_save_ok.store(result.is_ok(), Ordering::Release);
+    if result.is_ok() || background {
+        node.last_save_ok.store(result.is_ok(), Ordering::Release);
+    }
     match result {
         Ok(()) => {
             log::notice(success);
@@ -166,4 +162,78 @@ fn finish(result: Result<(), SaveError>, success: &str) -> bool {
             false
         }
     }
+}
+
+/// True when connection `idx`'s command must be refused with MISCONF: the last background save
+/// failed, `stop-writes-on-bgsave-error` is on and save rules exist, and the command writes
+/// (an EXEC of writes too) or is PING, as Redis 7.0 refuses them.
+pub(crate) fn refuses(sh: &Shard, idx: usize, cmd: &'static Command) -> bool {
+    if sh.node.last_save_ok.load(Ordering::Acquire)
+        || !sh.config.stop_writes_on_bgsave_error
+        || sh.config.save.is_empty()
+    {
+        return false;
+    }
+    if cmd.has(flags::WRITE) || matches!(cmd.run, Run::Node(NodeCmd::Ping)) {
+        return true;
+    }
+    matches!(cmd.run, Run::Node(NodeCmd::Exec))
+        && sh.conns[idx].as_ref().is_some_and(|c| {
+            c.multi.as_ref().is_some_and(|q| {
+                q.iter().any(|queued| {
+                    crate::shard::parse_internal(&queued.args)
+                        .and_then(|spans| commands::lookup(Args::new(&queued.args, &spans).get(0)))
+                        .is_some_and(|c| c.has(flags::WRITE))
+                })
+            })
+        })
+}
+
+/// Seconds a failed automatic save waits before the next try (`CONFIG_BGSAVE_RETRY_DELAY`).
+const RETRY_DELAY_SECS: u64 = 5;
+
+/// The `save` rules, checked once a second on shard 0 (Redis's `serverCron`): starts a
+/// background save when one rule's time and changes are both reached.
+pub(crate) fn cron(sh: &mut Shard) {
+    let node = sh.node.clone();
+    if sh.config.save.is_empty() || node.saving.load(Ordering::Acquire) {
+        return;
+    }
+    let now = now_ms() / 1000;
+    let last = node.last_save_secs.load(Ordering::Acquire);
+    let tried = node.last_save_try_secs.load(Ordering::Acquire);
+    if !node.last_save_ok.load(Ordering::Acquire) && now.saturating_sub(tried) <= RETRY_DELAY_SECS {
+        return;
+    }
+    let dirty: u64 = node.dirty.iter().map(|d| d.load(Ordering::Acquire)).sum();
+    let due = sh
+        .config
+        .save
+        .iter()
+        .find(|&&(secs, changes)| dirty >= changes && now.saturating_sub(last) > secs);
+    let Some(&(secs, _)) = due else {
+        return;
+    };
+    if node.saving.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    log::notice(&format!("{dirty} changes in {secs} seconds. Saving..."));
+    start_background(&node);
+}
+
+/// Runs a save in a task of its own (the caller set `saving`).
+fn start_background(node: &Node) {
+    node.last_save_try_secs
+        .store(now_ms() / 1000, Ordering::Release);
+    log::notice("Background saving started");
+    glommio::spawn_local(async move {
+        // glommio may run a new task at once; let the spawner release the shard first.
+        glommio::executor().yield_now().await;
+        finish(
+            snapshot().await,
+            "Background saving terminated with success",
+            true,
+        );
+    })
+    .detach();
 }

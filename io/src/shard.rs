@@ -53,8 +53,15 @@ pub struct Node {
     pub mem_slots: Vec<AtomicUsize>,
     /// When the last save succeeded (LASTSAVE), Unix seconds; the start-up time until then.
     pub last_save_secs: AtomicU64,
+    /// Set by SIGTERM or SIGINT: shard 0 shuts the node down (see `shutdown::on_signal`).
+    pub terminate: AtomicBool,
     /// Set while a SAVE or BGSAVE runs (one at a time).
     pub saving: AtomicBool,
+    /// When the last save was tried, Unix seconds (a failed one is retried after a delay).
+    pub last_save_try_secs: AtomicU64,
+    /// Per shard: its writes since the last save, as its timer last saw them (the save
+    /// rules look at their sum).
+    pub dirty: Vec<AtomicU64>,
     /// Whether the last save succeeded (INFO's `rdb_last_bgsave_status`).
     pub last_save_ok: AtomicBool,
     /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.

@@ -17,6 +17,7 @@ pub fn set_active_expire(on: bool) {
 pub async fn run() {
     let shard = current();
     let mut last_timeout_check = 0u64;
+    let mut last_save_check = 0u64;
     loop {
         let hz = shard.borrow().config.hz.clamp(1, 500);
         glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;
@@ -33,6 +34,14 @@ pub async fn run() {
         crate::blocking::expire(&mut sh);
         crate::evict::background(&mut sh);
         let now = now_ms();
+        sh.node.dirty[sh.id].store(sh.ks.dirty, Ordering::Release);
+        if sh.id == 0 && sh.node.terminate.swap(false, Ordering::AcqRel) {
+            crate::shutdown::on_signal(&mut sh);
+        }
+        if sh.id == 0 && now - last_save_check >= 1000 {
+            last_save_check = now;
+            crate::save::cron(&mut sh);
+        }
         if sh.pause.0 != 0 && sh.pause.0 <= now {
             sh.pause = (0, false);
             sh.resume_all();
