@@ -99,14 +99,8 @@ fn main() {
     let stop = tessera_io::signals::stop_on_signals();
     let threads = config.threads;
     persistence::install();
-    let preload = match persistence::load(&config, tessera_io::shard_count(threads)) {
-        Ok(p) => p,
-        Err(e) => {
-            tessera_io::log::warn(&format!("Fatal error loading the DB: {e}. Exiting."));
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = tessera_io::start(config, threads, stop, preload) {
+    let loader = persistence::loader(&config);
+    if let Err(e) = tessera_io::start(config, threads, stop, loader) {
         tessera_io::log::warn(&format!("Fatal: {e}"));
         std::process::exit(1);
     }

@@ -47,6 +47,15 @@ impl SnapshotSink for Snapshot {
     }
 }
 
+/// What start-up loads: the RDB file, when there is one.
+pub fn loader(config: &Config) -> Option<tessera_io::persistence::Loader> {
+    if !Path::new(&config.dbfilename).exists() {
+        return None;
+    }
+    let config = config.clone();
+    Some(Box::new(move |shards| load(&config, shards)))
+}
+
 /// Reads the RDB file, if there is one, into one list of keys per shard. Keys whose time has
 /// passed are dropped, as Redis drops them when a master loads.
 pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {

@@ -732,3 +732,84 @@ fn a_failed_save_refuses_writes_until_a_save_succeeds() {
     assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
     shutdown(&mut server, &["NOSAVE"]);
 }
+
+#[test]
+fn clients_get_loading_until_the_data_is_in() {
+    let dir = Dir::new("loading");
+    {
+        let port = free_port();
+        let mut child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args(["--dir", &dir.arg(), "--enable-debug-command", "yes"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed");
+        let url = format!("redis://127.0.0.1:{port}/");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut c = loop {
+            if let Ok(c) = redis::Client::open(url.as_str()).and_then(|c| c.get_connection()) {
+                break c;
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        };
+        assert_ok(&mut c, &["DEBUG", "POPULATE", "1500000"]);
+        assert_ok(&mut c, &["SAVE"]);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let port = free_port();
+    let log = dir.file("tessera.log");
+    let out = fs::File::create(&log).unwrap();
+    let mut child = Command::new(server_program())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--threads",
+            "2",
+        ])
+        .args(["--save", "", "--dir", &dir.arg()])
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .unwrap();
+    let mut raw = {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break RawConn::connect(port);
+            }
+            assert!(Instant::now() < deadline, "Tessera did not listen");
+            thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let loading = "LOADING Redis is loading the dataset in memory";
+    assert_eq!(raw.cmd(&["GET", "key:1"]).text(), loading);
+    assert_eq!(raw.cmd(&["PING"]).text(), loading);
+    let info = raw.cmd(&["INFO", "persistence"]).text();
+    assert!(info.contains("loading:1"), "{info}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while raw.cmd(&["PING"]).text() != "PONG" {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            fs::read_to_string(&log).unwrap()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(raw.cmd(&["DBSIZE"]), Resp::Int(1_500_000));
+    assert_eq!(raw.cmd(&["GET", "key:1"]).text(), "value:1");
+    let info = raw.cmd(&["INFO", "persistence"]).text();
+    assert!(info.contains("loading:0"), "{info}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -36,6 +36,8 @@ pub fn exec_abort(why: &str) -> String {
 
 /// A command that may need memory while `maxmemory` is reached and nothing can be evicted.
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+/// A command that needs the data while start-up still loads it.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 /// A write while the last background save failed (`stop-writes-on-bgsave-error`).
 pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 /// AUTH on a server without a password.

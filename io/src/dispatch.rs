@@ -146,6 +146,10 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
         }
         return Flow::Continue;
     }
+    if sh.node.loading.load(std::sync::atomic::Ordering::Acquire) && !cmd.has(flags::LOADING) {
+        refuse(sh, idx, errors::LOADING);
+        return Flow::Continue;
+    }
     let Some(conn) = sh.conns[idx].as_mut() else {
         return Flow::Hold;
     };

@@ -161,16 +161,28 @@ async fn connect_peers(
     (senders, receivers)
 }
 
-/// Runs the node until SHUTDOWN or a signal, each shard starting with its keys of `preload`
-/// (what start-up read from disk, split by [`shard_count`] shards); returns when every shard
-/// has stopped.
+/// Runs the node until SHUTDOWN or a signal; returns when every shard has stopped. With a
+/// `loader`, the node answers `-LOADING` until the keys it reads are in place, and stops with
+/// its error when it fails.
 pub fn start(
     config: Config,
     threads: usize,
     stop: Arc<AtomicBool>,
-    preload: persistence::Preload,
+    loader: Option<persistence::Loader>,
 ) -> std::io::Result<()> {
-    serve(config, threads, stop, None, preload)
+    serve(config, threads, stop, None, loader)
+}
+
+/// Wakes every shard from any thread (each looks at the node's flags when it wakes).
+fn wake_all(node: &Node) {
+    for fd in node.wake_fds.iter() {
+        let fd = fd.load(Ordering::Acquire);
+        if fd >= 0 {
+            let one: u64 = 1;
+            // SAFETY: writing 8 bytes to an eventfd owned by a running shard.
+            unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
+        }
+    }
 }
 
 /// How many shards a node started with `threads` runs (0: one per CPU it may use).
@@ -189,11 +201,10 @@ pub fn serve(
     threads: usize,
     stop: Arc<AtomicBool>,
     fixed: Option<ceiling::FixedReplies>,
-    preload: persistence::Preload,
+    loader: Option<persistence::Loader>,
 ) -> std::io::Result<()> {
     let cpus = allowed_cpus();
     let shards = shard_count(threads);
-    let mut preload = preload.into_iter();
     let (listen, port) = listeners(&config, shards)?;
     let node = Arc::new(Node {
         shards,
@@ -211,6 +222,9 @@ pub fn serve(
         ready: AtomicUsize::new(0),
         full: (0..shards).map(|_| AtomicBool::new(false)).collect(),
         mem_slots: (0..shards).map(|_| AtomicUsize::new(usize::MAX)).collect(),
+        loading: AtomicBool::new(loader.is_some()),
+        loading_shards: AtomicUsize::new(shards),
+        preload: std::sync::Mutex::new(Vec::new()),
         last_save_secs: AtomicU64::new(shard::now_ms() / 1000),
         saving: AtomicBool::new(false),
         terminate: AtomicBool::new(false),
@@ -248,7 +262,6 @@ pub fn serve(
         let node = node.clone();
         let config = config.clone();
         let cpu = node.cpus[id];
-        let loaded = preload.next().unwrap_or_default();
         let builder = LocalExecutorBuilder::new(Placement::Fixed(cpu))
             .name(&format!("shard-{id}"))
             .io_memory(1 << 20)
@@ -260,14 +273,7 @@ pub fn serve(
                 let senders = Rc::new(senders);
                 let inboxes: Rc<Inboxes> =
                     Rc::new(receivers.into_iter().map(|r| r.map(Rc::new)).collect());
-                memory::take_over(loaded.bytes);
-                let mut fresh = Shard::new(id, node, config);
-                for (db, key, entry) in loaded.keys {
-                    if let Some(db) = fresh.ks.dbs.get_mut(db) {
-                        db.set_entry(&key, entry);
-                    }
-                }
-                let shard = Rc::new(RefCell::new(fresh));
+                let shard = Rc::new(RefCell::new(Shard::new(id, node, config)));
                 shard::install(shard.clone());
                 for (peer, rx) in inboxes.iter().enumerate() {
                     let Some(rx) = rx.clone() else { continue };
@@ -297,6 +303,24 @@ pub fn serve(
     } else {
         log::warn("Not every shard started within 10 seconds");
     }
+    if let Some(loader) = loader {
+        match loader(shards) {
+            Ok(preload) => {
+                if let Ok(mut slots) = node.preload.lock() {
+                    *slots = preload.into_iter().map(Some).collect();
+                }
+            }
+            Err(e) => {
+                log::warn(&format!("Fatal error loading the DB: {e}. Exiting."));
+                node.shutdown.store(true, Ordering::Release);
+                wake_all(&node);
+                for h in handles {
+                    let _ = h.join();
+                }
+                return Err(std::io::Error::other(e));
+            }
+        }
+    }
     // Signals: a watcher thread turns SIGTERM/SIGINT into a shutdown of every shard.
     {
         let node = node.clone();
@@ -304,14 +328,7 @@ pub fn serve(
             if stop.load(Ordering::Acquire) {
                 // Shard 0 runs the shutdown (a final save first, when one is due).
                 node.terminate.store(true, Ordering::Release);
-                for fd in node.wake_fds.iter() {
-                    let fd = fd.load(Ordering::Acquire);
-                    if fd >= 0 {
-                        let one: u64 = 1;
-                        // SAFETY: writing 8 bytes to an eventfd owned by a running shard.
-                        unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
-                    }
-                }
+                wake_all(&node);
                 return;
             }
             if node.shutdown.load(Ordering::Acquire) {

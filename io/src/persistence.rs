@@ -2,6 +2,7 @@
 //! and gathers every shard's keys at one point in time; where the bytes go and in what file
 //! format is the binary's choice (it plugs in `tessera-persist`), given here at start-up.
 
+use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
 
 use tessera_core::config::Config;
@@ -45,5 +46,46 @@ pub struct ShardPreload {
     pub bytes: usize,
 }
 
-/// Keys loaded before the node serves, per shard.
+/// Keys loaded at start-up, per shard.
 pub type Preload = Vec<ShardPreload>;
+
+/// Reads what start-up loads (the RDB file), given the number of shards; runs while the node
+/// already answers, with `-LOADING` for commands that need the data.
+pub type Loader = Box<dyn FnOnce(usize) -> Result<Preload, String> + Send>;
+
+/// Keys a shard inserts between two looks at its connections while it loads.
+const INSERT_CHUNK: usize = 4096;
+
+/// Inserts this shard's loaded keys, a chunk at a time so that its connections keep getting
+/// their `-LOADING` answers, then counts the shard as loaded; the node serves once every
+/// shard has.
+pub(crate) async fn insert(loaded: ShardPreload) {
+    // glommio may run a new task at once; let the spawner release the shard first.
+    glommio::executor().yield_now().await;
+    let shard = crate::shard::current();
+    crate::memory::take_over(loaded.bytes);
+    let mut keys = loaded.keys.into_iter();
+    loop {
+        {
+            let mut sh = shard.borrow_mut();
+            let mut n = 0;
+            for (db, key, entry) in keys.by_ref() {
+                if let Some(db) = sh.ks.dbs.get_mut(db) {
+                    db.set_entry(&key, entry);
+                }
+                n += 1;
+                if n == INSERT_CHUNK {
+                    break;
+                }
+            }
+            if n < INSERT_CHUNK {
+                let node = sh.node.clone();
+                if node.loading_shards.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    node.loading.store(false, Ordering::Release);
+                }
+                return;
+            }
+        }
+        glommio::executor().yield_now().await;
+    }
+}

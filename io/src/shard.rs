@@ -53,6 +53,12 @@ pub struct Node {
     pub mem_slots: Vec<AtomicUsize>,
     /// When the last save succeeded (LASTSAVE), Unix seconds; the start-up time until then.
     pub last_save_secs: AtomicU64,
+    /// Set while start-up loads the data: commands that need it get `-LOADING`.
+    pub loading: AtomicBool,
+    /// Shards still inserting what start-up loaded.
+    pub loading_shards: AtomicUsize,
+    /// What start-up loaded, one slot per shard, taken by each shard's timer.
+    pub preload: std::sync::Mutex<Vec<Option<crate::persistence::ShardPreload>>>,
     /// Set by SIGTERM or SIGINT: shard 0 shuts the node down (see `shutdown::on_signal`).
     pub terminate: AtomicBool,
     /// Set while a SAVE or BGSAVE runs (one at a time).

@@ -35,6 +35,17 @@ pub async fn run() {
         crate::evict::background(&mut sh);
         let now = now_ms();
         sh.node.dirty[sh.id].store(sh.ks.dirty, Ordering::Release);
+        if sh.node.loading.load(Ordering::Acquire) {
+            let mine = sh
+                .node
+                .preload
+                .lock()
+                .ok()
+                .and_then(|mut slots| slots.get_mut(sh.id).and_then(Option::take));
+            if let Some(keys) = mine {
+                glommio::spawn_local(crate::persistence::insert(keys)).detach();
+            }
+        }
         if sh.id == 0 && sh.node.terminate.swap(false, Ordering::AcqRel) {
             crate::shutdown::on_signal(&mut sh);
         }

@@ -38,7 +38,7 @@ fn main() {
     let fixed = FixedReplies {
         value: vec![b'x'; cli.value_size],
     };
-    if let Err(e) = tessera_io::serve(config, cli.threads, stop, Some(fixed), Vec::new()) {
+    if let Err(e) = tessera_io::serve(config, cli.threads, stop, Some(fixed), None) {
         eprintln!("Fatal: {e}");
         std::process::exit(1);
     }
