@@ -813,3 +813,83 @@ fn clients_get_loading_until_the_data_is_in() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_image_is_one_point_in_time_while_writes_go_on() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    const KEYS: usize = 20_000;
+    let dir = Dir::new("point");
+    let server = tessera_in(&dir, &[]);
+    let mut c = server.client();
+    for start in (0..KEYS).step_by(1000) {
+        let mut p = redis::pipe();
+        for i in start..start + 1000 {
+            p.cmd("SET").arg(format!("k:{i}")).arg(0);
+        }
+        p.query::<()>(&mut c).unwrap();
+    }
+    // One writer sets every key to the round's number, one key after the other: in any
+    // point-in-time image, the keys written last in a round are never newer than the first.
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let mut c = server.client();
+        let (stop, done) = (stop.clone(), done.clone());
+        thread::spawn(move || {
+            let mut round = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                for i in 0..KEYS {
+                    assert_ok(&mut c, &["SET", &format!("k:{i}"), &round.to_string()]);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+            }
+        })
+    };
+    let mut images = Vec::new();
+    for n in 0..3 {
+        let from = done.load(Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while done.load(Ordering::Relaxed) < from + 3000 {
+            assert!(Instant::now() < deadline, "the writer is stuck");
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert_ok(&mut c, &["SAVE"]);
+        let copy = dir.file(&format!("point{n}.rdb"));
+        fs::copy(dir.file("dump.rdb"), &copy).unwrap();
+        images.push(copy);
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    drop(server);
+    for image in &images {
+        let d = Dir::new("point-image");
+        fs::copy(image, d.file("dump.rdb")).unwrap();
+        let server = tessera_in(&d, &[]);
+        let mut c = server.client();
+        let mut values = Vec::with_capacity(KEYS);
+        for start in (0..KEYS).step_by(1000) {
+            let keys: Vec<String> = (start..start + 1000).map(|i| format!("k:{i}")).collect();
+            let got: Vec<u64> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
+            values.extend(got);
+        }
+        let (first, last) = (values[0], values[KEYS - 1]);
+        assert!(
+            first == last || first == last + 1,
+            "{image:?}: k:0={first} k:last={last}"
+        );
+        for (i, pair) in values.windows(2).enumerate() {
+            assert!(
+                pair[0] >= pair[1],
+                "{image:?}: k:{i}={} but k:{}={}",
+                pair[0],
+                i + 1,
+                pair[1]
+            );
+        }
+    }
+}

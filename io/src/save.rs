@@ -1,10 +1,11 @@
 //! SAVE and BGSAVE: one image of every shard at one point in time, written through the
 //! persistence layer.
 //!
-//! The shard that runs the command takes a shared lock on every shard (no write runs anywhere
-//! meanwhile, multi-shard ones included, so the image holds each of them whole or not at all),
-//! then asks each shard in turn for its keys, database by database, in chunks that shard has
-//! already encoded. Reads go on throughout.
+//! The shard that runs the command takes a shared lock on every shard for a moment (no write
+//! runs anywhere meanwhile, multi-shard ones included, so the image holds each of them whole or
+//! not at all) while each starts its image; then it asks each shard in turn for its keys,
+//! database by database, in chunks that shard encoded, while every shard goes on serving reads
+//! and writes (a write to a key not yet written out writes its segment first).
 
 use std::sync::atomic::Ordering;
 
@@ -17,13 +18,17 @@ use crate::dispatch::{park_for, reply_now};
 use crate::log;
 use crate::persistence;
 use crate::shard::{current, now_ms, Node, Shard};
-use crate::txn::{call_under, freeze_all, thaw_all};
+use crate::txn::{call_free, call_under, freeze_all, thaw_all};
 
 /// Why a save failed, for the log.
 pub(crate) type SaveError = String;
 
 /// Takes a snapshot of the node into the RDB file. On success the writes it holds no longer
 /// count as changes since the last save, and LASTSAVE moves.
+///
+/// Every shard starts its image while all of them hold off writes for that moment only, so
+/// the image is one point in time of the whole node (a multi-shard write is in it whole or not
+/// at all); then the shards go on serving while their keys are written out.
 pub(crate) async fn snapshot() -> Result<(), SaveError> {
     let Some(layer) = persistence::get() else {
         return Err("this server has no persistence layer".into());
@@ -34,39 +39,44 @@ pub(crate) async fn snapshot() -> Result<(), SaveError> {
         (sh.shards(), sh.config.clone(), sh.node.clone())
     };
     let tx = freeze_all().await;
-    let result = write_image(layer, &config, shards, tx).await;
+    let mut sizes = Vec::with_capacity(shards);
+    for s in 0..shards {
+        let reply = call_under(s, 0, command(&["__rdbbegin"]), tx).await;
+        sizes.push(scan::array_items(&reply).and_then(|items| {
+            items
+                .iter()
+                .map(|i| scan::reply_int(i).map(|n| n.max(0) as u64))
+                .collect::<Option<Vec<u64>>>()
+        }));
+    }
     thaw_all(tx);
-    let dirty = result?;
-    for (s, count) in dirty.into_iter().enumerate() {
-        let args = command(&["__rdbsaved", &count.to_string()]);
-        crate::txn::call_free(s, args).await;
+    let sizes: Option<Vec<Vec<u64>>> = sizes
+        .into_iter()
+        .map(|c| c.filter(|c| c.len() == config.databases * 2 + 1))
+        .collect();
+    let result = match sizes {
+        Some(sizes) => write_image(layer, &config, &sizes).await.map(|()| sizes),
+        None => Err("a shard could not start its snapshot".into()),
+    };
+    for s in 0..shards {
+        call_free(s, 0, command(&["__rdbend"])).await;
+    }
+    let sizes = result?;
+    for (s, counts) in sizes.iter().enumerate() {
+        let count = counts[config.databases * 2];
+        call_free(s, 0, command(&["__rdbsaved", &count.to_string()])).await;
     }
     node.last_save_secs
         .store(now_ms() / 1000, Ordering::Release);
     Ok(())
 }
 
-/// Writes every shard's keys; returns each shard's write count at the time of the image.
+/// Writes every shard's image, database by database, given each shard's sizes.
 async fn write_image(
     layer: &persistence::Persistence,
     config: &tessera_core::config::Config,
-    shards: usize,
-    tx: crate::locks::TxId,
-) -> Result<Vec<u64>, SaveError> {
-    let mut sizes = Vec::with_capacity(shards);
-    for s in 0..shards {
-        let reply = call_under(s, 0, command(&["__rdbsizes"]), tx).await;
-        let counts: Option<Vec<u64>> = scan::array_items(&reply).and_then(|items| {
-            items
-                .iter()
-                .map(|i| scan::reply_int(i).map(|n| n.max(0) as u64))
-                .collect()
-        });
-        match counts {
-            Some(c) if c.len() == config.databases * 2 + 1 => sizes.push(c),
-            _ => return Err(format!("shard {s} gave no sizes")),
-        }
-    }
+    sizes: &[Vec<u64>],
+) -> Result<(), SaveError> {
     let mut sink =
         (layer.open_snapshot)(config).map_err(|e| format!("cannot open the file: {e}"))?;
     let write_err = |e: std::io::Error| format!("write error saving DB on disk: {e}");
@@ -77,24 +87,20 @@ async fn write_image(
             continue;
         }
         sink.database(db, keys, expires).map_err(write_err)?;
-        for s in 0..shards {
-            let mut segment = 0u64;
+        for s in 0..sizes.len() {
             loop {
-                let args = command(&["__rdbchunk", &segment.to_string()]);
-                let reply = call_under(s, db, args, tx).await;
+                let reply = call_free(s, db, command(&["__rdbchunk"])).await;
                 let body = bulk_body(&reply)
-                    .filter(|b| b.len() >= 16)
+                    .filter(|b| !b.is_empty())
                     .ok_or_else(|| format!("shard {s} gave no keys for db {db}"))?;
-                sink.keys(&body[16..]).map_err(write_err)?;
-                segment = u64::from_le_bytes(body[..8].try_into().unwrap_or([0xff; 8]));
-                if segment == u64::MAX {
+                sink.keys(&body[1..]).map_err(write_err)?;
+                if body[0] == 1 {
                     break;
                 }
             }
         }
     }
-    sink.finish().map_err(write_err)?;
-    Ok(sizes.iter().map(|c| c[config.databases * 2]).collect())
+    sink.finish().map_err(write_err)
 }
 
 fn command(parts: &[&str]) -> Vec<u8> {

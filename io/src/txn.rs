@@ -238,8 +238,8 @@ pub(crate) async fn call_under(s: usize, db: usize, args: Vec<u8>, tx: TxId) -> 
 
 /// Runs an internal command on shard `s` as any single command runs (waiting for locks other
 /// transactions hold on it) and returns its reply.
-pub(crate) async fn call_free(s: usize, args: Vec<u8>) -> Vec<u8> {
-    call(s, 0, Protocol::Resp2, args, None).get().await
+pub(crate) async fn call_free(s: usize, db: usize, args: Vec<u8>) -> Vec<u8> {
+    call(s, db, Protocol::Resp2, args, None).get().await
 }
 
 async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {

@@ -87,6 +87,27 @@ impl Db {
         &self.table
     }
 
+    /// Starts a snapshot of this database that lets writes go on (see
+    /// [`SegTable::begin_snapshot`]); `encode` writes one key.
+    pub fn begin_snapshot(&mut self, encode: super::table::SnapEncode<Entry>) {
+        self.table.begin_snapshot(encode);
+    }
+
+    /// Writes at least `min` more keys into the snapshot; true once every key is written.
+    pub fn snapshot_step(&mut self, min: usize) -> bool {
+        self.table.snapshot_step(min)
+    }
+
+    /// The snapshot's bytes written since the last call.
+    pub fn take_snapshot_bytes(&mut self) -> Vec<u8> {
+        self.table.take_snapshot_bytes()
+    }
+
+    /// Ends the snapshot.
+    pub fn end_snapshot(&mut self) {
+        self.table.end_snapshot();
+    }
+
     /// Looks a key up for reading; an expired key is removed and reads as absent.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
         self.get_mut_quiet(key, now_ms).map(|e| &*e)
@@ -236,7 +257,12 @@ impl Db {
 
     /// Swaps the contents of two databases; watchers stay with their database.
     pub fn swap_contents(&mut self, other: &mut Db) {
+        // A snapshot in progress writes both databases as they were, and each image stays
+        // with its database number.
+        self.table.snapshot_flush();
+        other.table.snapshot_flush();
         std::mem::swap(&mut self.table, &mut other.table);
+        self.table.swap_snapshots(&mut other.table);
         std::mem::swap(&mut self.volatile, &mut other.volatile);
         self.signal_all();
         other.signal_all();

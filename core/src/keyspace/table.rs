@@ -183,6 +183,21 @@ unsafe fn read_varint(p: *const u8) -> (usize, usize) {
 struct Segment<V> {
     depth: u32,
     table: HashTable<Slot<V>>,
+    /// Not yet written by the snapshot in progress: its keys are written before the first
+    /// change to any of them (see [`SegTable::begin_snapshot`]).
+    snap_pending: bool,
+}
+
+/// Writes one entry into a snapshot's bytes.
+pub type SnapEncode<V> = Box<dyn FnMut(&mut Vec<u8>, &Slot<V>)>;
+
+/// A snapshot in progress over one table.
+pub struct SnapState<V> {
+    /// Bytes encoded and not yet taken.
+    out: Vec<u8>,
+    encode: SnapEncode<V>,
+    /// Where the walk looks for the next pending segment.
+    next: usize,
 }
 
 /// The segmented table. Keys are byte strings; values are whatever the keyspace stores.
@@ -192,6 +207,7 @@ pub struct SegTable<V> {
     segments: Vec<Segment<V>>,
     len: usize,
     hasher: ahash::RandomState,
+    snap: Option<Box<SnapState<V>>>,
 }
 
 impl<V> Default for SegTable<V> {
@@ -209,8 +225,10 @@ impl<V> SegTable<V> {
             segments: vec![Segment {
                 depth: 0,
                 table: HashTable::new(),
+                snap_pending: false,
             }],
             len: 0,
+            snap: None,
             hasher: ahash::RandomState::with_seeds(
                 0x5e55_e7a0,
                 0x7e55_e7a1,
@@ -276,6 +294,7 @@ impl<V> SegTable<V> {
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Slot<V>> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
+        self.before_write(seg);
         self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
@@ -296,6 +315,7 @@ impl<V> SegTable<V> {
     ) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
+        self.before_write(seg);
         if let Some(slot) = self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
@@ -310,6 +330,7 @@ impl<V> SegTable<V> {
     /// Inserts a key known to be absent; returns its slot.
     pub fn insert_new(&mut self, hash: u64, key: &[u8], value: V) -> &mut Slot<V> {
         let mut seg = self.segment_of(hash);
+        self.before_write(seg);
         if self.segments[seg].table.len() >= SEGMENT_MAX {
             self.split(seg);
             seg = self.segment_of(hash);
@@ -328,6 +349,7 @@ impl<V> SegTable<V> {
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
+        self.before_write(seg);
         match self.segments[seg]
             .table
             .find_entry(probe(h), |s| s.key() == key)
@@ -366,13 +388,16 @@ impl<V> SegTable<V> {
             target.insert_unique(probe(h), slot, |s| probe(hasher.hash_one(s.key())));
         }
         let new_index = self.segments.len() as u32;
+        // A segment splits only once its snapshot (if any) has written it.
         self.segments[seg] = Segment {
             depth: depth + 1,
             table: low,
+            snap_pending: false,
         };
         self.segments.push(Segment {
             depth: depth + 1,
             table: high,
+            snap_pending: false,
         });
         // Directory entries pointing to `seg` form one aligned run; its upper half moves.
         let run = 1usize << (self.global_depth - depth);
@@ -386,41 +411,20 @@ impl<V> SegTable<V> {
         }
     }
 
-    /// Removes every key.
+    /// Removes every key (a snapshot in progress writes them first, and goes on).
     pub fn clear(&mut self) {
+        self.snapshot_flush();
+        let snap = self.snap.take();
         *self = SegTable {
             hasher: self.hasher.clone(),
             ..SegTable::new()
         };
+        self.snap = snap;
     }
 
     /// Visits every entry.
     pub fn iter(&self) -> impl Iterator<Item = &Slot<V>> {
         self.segments.iter().flat_map(|s| s.table.iter())
-    }
-
-    /// Visits every entry of the segments from `seg` on, whole segments at a time, until at
-    /// least `min` entries were visited; returns the segment to go on from, None once the last
-    /// was visited. A walk sees each key once only while the table does not grow (a split moves
-    /// keys between segments): SAVE walks with writes held off.
-    pub fn visit_segments(
-        &self,
-        mut seg: usize,
-        min: usize,
-        mut visit: impl FnMut(&Slot<V>),
-    ) -> Option<usize> {
-        let mut visited = 0;
-        while let Some(segment) = self.segments.get(seg) {
-            for slot in segment.table.iter() {
-                visit(slot);
-            }
-            visited += segment.table.len();
-            seg += 1;
-            if visited >= min {
-                break;
-            }
-        }
-        (seg < self.segments.len()).then_some(seg)
     }
 
     /// Keeps only the entries of segment `seg` for which `keep` is true; for sweeps that walk
@@ -430,9 +434,11 @@ impl<V> SegTable<V> {
         seg: usize,
         mut keep: impl FnMut(&mut Slot<V>) -> bool,
     ) -> usize {
-        let Some(segment) = self.segments.get_mut(seg) else {
+        if seg >= self.segments.len() {
             return 0;
-        };
+        }
+        self.before_write(seg);
+        let segment = &mut self.segments[seg];
         let before = segment.table.len();
         segment.table.retain(|s| keep(s));
         let removed = before - segment.table.len();
@@ -552,6 +558,101 @@ impl<V> SegTable<V> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Snapshots that let writes go on
+// ---------------------------------------------------------------------------------------------
+
+/// A point-in-time image of the table while it keeps changing, without a copy of it: from
+/// [`SegTable::begin_snapshot`] every segment is pending; the walk ([`SegTable::snapshot_step`])
+/// writes pending segments in turn, and a change to a key of a pending segment first writes
+/// that whole segment, as it was. Every key present at the start is written once, with its
+/// value at the start. The bytes wait in the table until taken; what they cost beyond the data
+/// is the segments written ahead of the walk because a write came first.
+impl<V> SegTable<V> {
+    /// Starts a snapshot whose entries `encode` writes.
+    pub fn begin_snapshot(&mut self, encode: SnapEncode<V>) {
+        for seg in &mut self.segments {
+            seg.snap_pending = true;
+        }
+        self.snap = Some(Box::new(SnapState {
+            out: Vec::new(),
+            encode,
+            next: 0,
+        }));
+    }
+
+    /// True while a snapshot is in progress.
+    pub fn in_snapshot(&self) -> bool {
+        self.snap.is_some()
+    }
+
+    /// Writes pending segments until at least `min` entries were written; true once none is
+    /// left.
+    pub fn snapshot_step(&mut self, min: usize) -> bool {
+        let Some(snap) = self.snap.as_mut() else {
+            return true;
+        };
+        let mut written = 0;
+        while snap.next < self.segments.len() {
+            let seg = &mut self.segments[snap.next];
+            if seg.snap_pending {
+                for slot in seg.table.iter() {
+                    (snap.encode)(&mut snap.out, slot);
+                }
+                seg.snap_pending = false;
+                written += seg.table.len();
+            }
+            snap.next += 1;
+            if written >= min {
+                break;
+            }
+        }
+        // Segments split off behind the walk were written before they split.
+        snap.next >= self.segments.len()
+    }
+
+    /// Writes every pending segment now (before the whole table changes at once).
+    pub fn snapshot_flush(&mut self) {
+        while !self.snapshot_step(usize::MAX) {}
+    }
+
+    /// The bytes written since the last call.
+    pub fn take_snapshot_bytes(&mut self) -> Vec<u8> {
+        self.snap
+            .as_mut()
+            .map(|s| std::mem::take(&mut s.out))
+            .unwrap_or_default()
+    }
+
+    /// Ends the snapshot (done or given up).
+    pub fn end_snapshot(&mut self) {
+        self.snap = None;
+        for seg in &mut self.segments {
+            seg.snap_pending = false;
+        }
+    }
+
+    /// Exchanges the snapshots in progress of two tables (SWAPDB moves the data; the image of
+    /// each database stays with its number).
+    pub fn swap_snapshots(&mut self, other: &mut SegTable<V>) {
+        std::mem::swap(&mut self.snap, &mut other.snap);
+    }
+
+    /// Writes segment `seg` into the snapshot first if it is still pending.
+    #[inline]
+    fn before_write(&mut self, seg: usize) {
+        if let Some(snap) = self.snap.as_mut() {
+            let segment = &mut self.segments[seg];
+            if segment.snap_pending {
+                for slot in segment.table.iter() {
+                    (snap.encode)(&mut snap.out, slot);
+                }
+                segment.snap_pending = false;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,5 +700,57 @@ mod tests {
         for i in 0..3000u32 {
             assert!(seen.contains(format!("a:{i}").as_bytes()), "missed a:{i}");
         }
+    }
+
+    #[test]
+    fn a_snapshot_holds_the_start_while_the_table_changes_and_grows() {
+        let mut t: SegTable<u64> = SegTable::new();
+        for i in 0..5000u64 {
+            t.insert(format!("k:{i}").as_bytes(), i);
+        }
+        let start: std::collections::HashMap<Vec<u8>, u64> =
+            t.iter().map(|s| (s.key().to_vec(), *s.value())).collect();
+        t.begin_snapshot(Box::new(|out: &mut Vec<u8>, slot: &Slot<u64>| {
+            out.extend_from_slice(slot.key());
+            out.push(b'=');
+            out.extend_from_slice(slot.value().to_string().as_bytes());
+            out.push(b'\n');
+        }));
+        let mut image = Vec::new();
+        let mut round = 0u64;
+        loop {
+            // Writes between steps: changes, removals, and enough new keys to split segments.
+            for i in (round * 97..5000).step_by(13) {
+                if let Some(slot) = t.get_mut(format!("k:{i}").as_bytes()) {
+                    *slot.value_mut() += 1_000_000;
+                }
+                t.remove(format!("k:{}", i + 1).as_bytes());
+            }
+            for i in 0..3000u64 {
+                t.insert(format!("new:{round}:{i}").as_bytes(), i);
+            }
+            round += 1;
+            let done = t.snapshot_step(200);
+            image.extend(t.take_snapshot_bytes());
+            if done {
+                break;
+            }
+        }
+        t.end_snapshot();
+        let text = String::from_utf8(image).unwrap();
+        let mut got = std::collections::HashMap::new();
+        for line in text.lines() {
+            let (k, v) = line.split_once('=').unwrap();
+            assert!(
+                got.insert(k.as_bytes().to_vec(), v.parse::<u64>().unwrap())
+                    .is_none(),
+                "{k} twice"
+            );
+        }
+        assert_eq!(got, start);
+        assert!(
+            t.segment_count() > 2,
+            "the table should have grown meanwhile"
+        );
     }
 }
