@@ -1577,3 +1577,34 @@ fn a_key_written_with_another_type_leaves_the_client_waiting() {
         assert_eq!(p.reply(), popped(k, "a"));
     }
 }
+
+/// A list that arrives in a waiter's database by SWAPDB, MOVE or COPY ... DB serves it, as
+/// Redis signals the keys of swapped databases and the keys its `dbAdd` creates.
+#[test]
+fn swapdb_move_and_copy_to_another_database_serve_waiters() {
+    let server = Server::start(&[]);
+    let mut ctl = server.client();
+    let mut db1 = server.raw_conn();
+    assert_eq!(db1.cmd(&["SELECT", "1"]), Resp::ok());
+
+    let swapped = block(&server, &mut ctl, &["BRPOP", "k", "5"]);
+    assert_eq!(db1.cmd(&["RPUSH", "k", "hello"]), Resp::Int(1));
+    assert!(!swapped.done());
+    assert_eq!(db1.cmd(&["SWAPDB", "1", "0"]), Resp::ok());
+    assert_eq!(swapped.reply(), popped("k", "hello"));
+    assert_eq!(q::<i64>(&mut ctl, &["DEL", "k"]), 0);
+
+    let moved = block(&server, &mut ctl, &["BLPOP", "m", "5"]);
+    assert_eq!(db1.cmd(&["RPUSH", "m", "x"]), Resp::Int(1));
+    assert_eq!(db1.cmd(&["MOVE", "m", "0"]), Resp::Int(1));
+    assert_eq!(moved.reply(), popped("m", "x"));
+
+    let copied = block(&server, &mut ctl, &["BLPOP", "c{m}", "5"]);
+    assert_eq!(db1.cmd(&["RPUSH", "src{m}", "y"]), Resp::Int(1));
+    assert_eq!(
+        db1.cmd(&["COPY", "src{m}", "c{m}", "DB", "0"]),
+        Resp::Int(1)
+    );
+    assert_eq!(copied.reply(), popped("c{m}", "y"));
+    wait_blocked(&mut ctl, 0);
+}

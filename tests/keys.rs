@@ -874,3 +874,61 @@ fn scan_type_finds_each_data_type_on_both_shards() {
     }
     assert!(scan_all(&mut c, &["TYPE", "stream"]).is_empty());
 }
+
+/// A pattern of many stars against a long key answers at once (Redis 7.0 gives up on longer
+/// matches for the earlier stars once the rest of the pattern matched nowhere), instead of
+/// trying every split and stalling the shard.
+#[test]
+fn keys_with_many_stars_does_not_stall() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    assert_ok(&mut c, &["SET", &"a".repeat(40), "1"]);
+    let started = Instant::now();
+    let keys: Vec<String> = q(
+        &mut c,
+        &["KEYS", "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b"],
+    );
+    assert!(keys.is_empty());
+    let found: Vec<String> = q(&mut c, &["KEYS", "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a"]);
+    assert_eq!(found, vec!["a".repeat(40)]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// MEMORY USAGE: a positive estimate that grows with the value, null for a missing key, and
+/// Redis's errors for a bad SAMPLES, an extra argument, a missing key argument and an unknown
+/// subcommand.
+#[test]
+fn memory_usage_estimates_and_errors() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    assert_ok(&mut c, &["SET", "small", "hello"]);
+    assert_ok(&mut c, &["SET", "big", &"x".repeat(10_000)]);
+    assert_eq!(q::<i64>(&mut c, &["RPUSH", "list", "a", "b", "c"]), 3);
+    let small: i64 = q(&mut c, &["MEMORY", "USAGE", "small"]);
+    let big: i64 = q(&mut c, &["MEMORY", "USAGE", "big", "SAMPLES", "0"]);
+    let list: i64 = q(&mut c, &["MEMORY", "USAGE", "list", "samples", "5"]);
+    assert!(small > 0 && list > 0);
+    assert!(big > 10_000 && big < 12_000, "{big}");
+    assert_eq!(v(&mut c, &["MEMORY", "USAGE", "missing"]), Value::Nil);
+    assert_eq!(
+        err(&mut c, &["MEMORY", "USAGE", "small", "SAMPLES", "-1"]),
+        "ERR syntax error"
+    );
+    assert_eq!(
+        err(&mut c, &["MEMORY", "USAGE", "small", "SAMPLES", "x"]),
+        "ERR value is not an integer or out of range"
+    );
+    assert_eq!(
+        err(&mut c, &["MEMORY", "USAGE", "small", "foo"]),
+        "ERR syntax error"
+    );
+    assert_eq!(
+        err(&mut c, &["MEMORY", "USAGE"]),
+        "ERR wrong number of arguments for 'memory|usage' command"
+    );
+    assert_eq!(
+        err(&mut c, &["MEMORY", "foo"]),
+        "ERR unknown subcommand 'foo'. Try MEMORY HELP."
+    );
+    assert_ok(&mut c, &["MEMORY", "PURGE"]);
+}

@@ -131,6 +131,18 @@ impl Waiters {
         }
     }
 
+    /// Notes that every key of database `db` may have changed (SWAPDB): each key waited on
+    /// there gets another chance, as Redis's `scanDatabaseForReadyKeys` gives it.
+    pub fn touched_db(&mut self, db: usize) {
+        let keys: Vec<(usize, Vec<u8>)> = self
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .cloned()
+            .collect();
+        self.ready.extend(keys);
+    }
+
     fn expired(&mut self, now: u64) -> Vec<Waiter> {
         let ids: Vec<u64> = self
             .waiters
@@ -243,13 +255,38 @@ pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args
     }
 }
 
-/// Called after a write command ran here: its keys that someone waits on become ready.
+/// Called after a write command ran here: its keys that someone waits on become ready. Three
+/// commands write where their key specs do not say: SWAPDB changes every key of its two
+/// databases, MOVE adds its key to another database and COPY ... DB n its destination; as with
+/// Redis's `dbAdd` and `scanDatabaseForReadyKeys`, waiters there get their chance too.
 pub fn note_write(sh: &mut Shard, cmd: &Command, args: &Args<'_>, db: usize) {
     if sh.waiters.is_empty() || !cmd.has(flags::WRITE) {
         return;
     }
     for i in cmd.keys.key_indexes(args) {
         sh.waiters.touched(db, args.get(i));
+    }
+    let db_at = |i: usize| -> Option<usize> { std::str::from_utf8(args.get(i)).ok()?.parse().ok() };
+    match cmd.name {
+        "swapdb" if args.len() == 3 => {
+            for other in [db_at(1), db_at(2)].into_iter().flatten() {
+                sh.waiters.touched_db(other);
+            }
+        }
+        "move" if args.len() == 3 => {
+            if let Some(target) = db_at(2) {
+                sh.waiters.touched(target, args.get(1));
+            }
+        }
+        "copy" => {
+            let target = (3..args.len().saturating_sub(1))
+                .find(|&i| args.is(i, "db"))
+                .and_then(|i| db_at(i + 1));
+            if let Some(target) = target {
+                sh.waiters.touched(target, args.get(2));
+            }
+        }
+        _ => {}
     }
 }
 

@@ -13,6 +13,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod server;
 pub mod sets;
 pub mod snapshot;
@@ -378,6 +379,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(hyperloglog::COMMANDS.iter())
         .chain(geo::COMMANDS.iter())
         .chain(snapshot::COMMANDS.iter())
+        .chain(memory::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {

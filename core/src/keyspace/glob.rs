@@ -1,8 +1,13 @@
 //! Redis's glob matcher (`stringmatchlen`), for KEYS, SCAN MATCH and CONFIG GET.
 
 /// True when `s` matches `pattern` (`*`, `?`, `[a-z]`, `[^x]`, `\` escapes).
+///
+/// Like Redis 7.0, a pattern with many stars stays polynomial: once the rest of the pattern after
+/// a `*` matched at no position of the remaining string, no earlier `*` can help by consuming more,
+/// so the whole search stops (`skip_longer`), instead of trying every split again.
 pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
-    glob(pattern, s, nocase, 0)
+    let mut skip_longer = false;
+    glob(pattern, s, nocase, 0, &mut skip_longer)
 }
 
 fn eq(a: u8, b: u8, nocase: bool) -> bool {
@@ -13,7 +18,7 @@ fn eq(a: u8, b: u8, nocase: bool) -> bool {
     }
 }
 
-fn glob(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
+fn glob(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32, skip_longer: &mut bool) -> bool {
     if depth > 1000 {
         return false;
     }
@@ -27,10 +32,16 @@ fn glob(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
                     return true;
                 }
                 for i in 0..=s.len() {
-                    if glob(&p[1..], &s[i..], nocase, depth + 1) {
+                    if glob(&p[1..], &s[i..], nocase, depth + 1, skip_longer) {
                         return true;
                     }
+                    if *skip_longer {
+                        return false;
+                    }
                 }
+                // The rest of the pattern matches nowhere in what is left: an earlier `*`
+                // taking more of the string cannot make it match either.
+                *skip_longer = true;
                 return false;
             }
             b'?' => {
@@ -132,5 +143,17 @@ mod tests {
         assert!(glob_match(b"key:*", b"key:", false));
         assert!(!glob_match(b"abc", b"ab", false));
         assert!(glob_match(b"MAXMEM*", b"maxmemory", true));
+        assert!(glob_match(b"a*b*c", b"axxbyyc", false));
+        assert!(!glob_match(b"a*b*c", b"axxbyy", false));
+        assert!(glob_match(b"*a*b", b"zzazzb", false));
+    }
+
+    #[test]
+    fn many_stars_stay_fast() {
+        let subject = [b'a'; 40];
+        let pattern = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        let started = std::time::Instant::now();
+        assert!(!glob_match(pattern, &subject, false));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }
