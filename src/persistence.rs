@@ -10,7 +10,7 @@ use tessera_core::keyspace::evict::lfu_minutes;
 use tessera_core::keyspace::rdb_key::KeyHint;
 use tessera_core::keyspace::Entry;
 use tessera_core::slot::{key_slot, slot_shard};
-use tessera_io::persistence::{Persistence, Preload, ShardPreload, SnapshotSink};
+use tessera_io::persistence::{IoFuture, Persistence, Preload, ShardPreload, SnapshotSink};
 use tessera_io::{log, memory};
 use tessera_persist::rdb::KeyRecord;
 use tessera_persist::rdb_file::{load_rdb, read_file, RdbFile};
@@ -19,13 +19,13 @@ use tessera_persist::rdb_file::{load_rdb, read_file, RdbFile};
 pub fn install() {
     tessera_io::persistence::install(Persistence {
         open_snapshot: |config| {
-            let file = RdbFile::create(
-                Path::new("."),
-                &config.dbfilename,
-                config,
-                memory::used_memory() as u64,
-            )?;
-            Ok(Box::new(Snapshot(file)))
+            let config = config.clone();
+            Box::pin(async move {
+                let used = memory::used_memory() as u64;
+                let file =
+                    RdbFile::create(Path::new("."), &config.dbfilename, &config, used).await?;
+                Ok(Box::new(Snapshot(file)) as Box<dyn SnapshotSink>)
+            })
         },
     });
 }
@@ -34,16 +34,16 @@ pub fn install() {
 struct Snapshot(RdbFile);
 
 impl SnapshotSink for Snapshot {
-    fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
-        self.0.database(db, keys, expires)
+    fn database(&mut self, db: usize, keys: u64, expires: u64) -> IoFuture<'_, ()> {
+        Box::pin(self.0.database(db, keys, expires))
     }
 
-    fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.keys(bytes)
+    fn keys(&mut self, bytes: Vec<u8>) -> IoFuture<'_, ()> {
+        Box::pin(async move { self.0.keys(&bytes).await })
     }
 
-    fn finish(self: Box<Self>) -> std::io::Result<()> {
-        self.0.finish().map(|_| ())
+    fn finish(self: Box<Self>) -> IoFuture<'static, ()> {
+        Box::pin(self.0.finish())
     }
 }
 

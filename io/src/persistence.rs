@@ -8,20 +8,25 @@ use std::sync::OnceLock;
 use tessera_core::config::Config;
 use tessera_core::keyspace::Entry;
 
-/// Receives one snapshot of the node, database by database, in the order of an RDB file.
+/// A future of the persistence layer, run on the shard that asked.
+pub type IoFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<T>> + 'a>>;
+
+/// Receives one snapshot of the node, database by database, in the order of an RDB file. Its
+/// futures run on the shard's executor, so the shard serves on while the bytes are written.
 pub trait SnapshotSink {
     /// Starts database `db`, which holds `keys` keys of which `expires` have an expiry.
-    fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()>;
+    fn database(&mut self, db: usize, keys: u64, expires: u64) -> IoFuture<'_, ()>;
     /// Keys of the current database, as `tessera_core::keyspace::rdb_key` encodes them.
-    fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()>;
-    /// Ends the snapshot: once this returns Ok, the file is complete and durable.
-    fn finish(self: Box<Self>) -> std::io::Result<()>;
+    fn keys(&mut self, bytes: Vec<u8>) -> IoFuture<'_, ()>;
+    /// Ends the snapshot: once this resolves to Ok, the file is complete and durable.
+    fn finish(self: Box<Self>) -> IoFuture<'static, ()>;
 }
 
 /// The persistence layer's entry points.
 pub struct Persistence {
     /// Starts a snapshot to `config`'s `dir`/`dbfilename`.
-    pub open_snapshot: fn(&Config) -> std::io::Result<Box<dyn SnapshotSink>>,
+    pub open_snapshot: fn(&Config) -> IoFuture<'static, Box<dyn SnapshotSink>>,
 }
 
 static PERSISTENCE: OnceLock<Persistence> = OnceLock::new();

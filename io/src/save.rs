@@ -77,8 +77,9 @@ async fn write_image(
     config: &tessera_core::config::Config,
     sizes: &[Vec<u64>],
 ) -> Result<(), SaveError> {
-    let mut sink =
-        (layer.open_snapshot)(config).map_err(|e| format!("cannot open the file: {e}"))?;
+    let mut sink = (layer.open_snapshot)(config)
+        .await
+        .map_err(|e| format!("cannot open the file: {e}"))?;
     let write_err = |e: std::io::Error| format!("write error saving DB on disk: {e}");
     for db in 0..config.databases {
         let keys: u64 = sizes.iter().map(|c| c[2 * db]).sum();
@@ -86,21 +87,22 @@ async fn write_image(
         if keys == 0 {
             continue;
         }
-        sink.database(db, keys, expires).map_err(write_err)?;
+        sink.database(db, keys, expires).await.map_err(write_err)?;
         for s in 0..sizes.len() {
             loop {
                 let reply = call_free(s, db, command(&["__rdbchunk"])).await;
                 let body = bulk_body(&reply)
                     .filter(|b| !b.is_empty())
                     .ok_or_else(|| format!("shard {s} gave no keys for db {db}"))?;
-                sink.keys(&body[1..]).map_err(write_err)?;
-                if body[0] == 1 {
+                let done = body[0] == 1;
+                sink.keys(body[1..].to_vec()).await.map_err(write_err)?;
+                if done {
                     break;
                 }
             }
         }
     }
-    sink.finish().map_err(write_err)
+    sink.finish().await.map_err(write_err)
 }
 
 fn command(parts: &[&str]) -> Vec<u8> {

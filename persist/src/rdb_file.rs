@@ -1,9 +1,12 @@
 //! RDB files on disk: written whole or not at all, read back key by key.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use futures_lite::AsyncWriteExt;
+use glommio::io::{
+    BufferedFile, DmaFile, DmaStreamWriter, DmaStreamWriterBuilder, StreamWriter,
+    StreamWriterBuilder,
+};
 use tessera_core::config::Config;
 
 use crate::rdb::{Item, KeyRecord, LoadError, RdbReader, RdbWriter};
@@ -11,12 +14,55 @@ use crate::rdb::{Item, KeyRecord, LoadError, RdbReader, RdbWriter};
 /// Bytes gathered before one write to the file.
 const FLUSH_AT: usize = 1 << 20;
 
+/// Where the bytes go: O_DIRECT through the shard's ring where the file system allows it, else
+/// the page cache (tmpfs, say), still through the ring. The shard serves on while they go.
+enum Out {
+    Direct(DmaStreamWriter),
+    Cached(StreamWriter),
+}
+
+impl Out {
+    async fn create(path: &Path) -> std::io::Result<Out> {
+        match DmaFile::create(path).await {
+            Ok(file) => Ok(Out::Direct(
+                DmaStreamWriterBuilder::new(file)
+                    .with_buffer_size(FLUSH_AT)
+                    .with_write_behind(4)
+                    .build(),
+            )),
+            Err(_) => {
+                let file = BufferedFile::create(path).await?;
+                Ok(Out::Cached(StreamWriterBuilder::new(file).build()))
+            }
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Out::Direct(w) => w.write_all(bytes).await,
+            Out::Cached(w) => w.write_all(bytes).await,
+        }
+    }
+
+    /// Syncs the data and closes the file.
+    async fn close(self) -> std::io::Result<()> {
+        match self {
+            Out::Direct(mut w) => w.close().await,
+            Out::Cached(mut w) => {
+                w.flush().await?;
+                w.close().await
+            }
+        }
+    }
+}
+
 /// An RDB file being written. The bytes go to `temp-<pid>.rdb` beside the target, which is
 /// synced and renamed over the target only once complete (Redis's way): a crash or an error
-/// in the middle leaves the previous file whole.
+/// in the middle leaves the previous file whole. It runs on a shard's executor: every write is
+/// awaited, never blocking the shard.
 pub struct RdbFile {
     writer: RdbWriter,
-    file: File,
+    out: Option<Out>,
     temp: PathBuf,
     target: PathBuf,
 }
@@ -24,14 +70,14 @@ pub struct RdbFile {
 impl RdbFile {
     /// Starts `dir`/`name` with `config`'s compression and checksum, and the auxiliary fields
     /// Redis writes (`used_mem`: the memory in use, for `used-mem`).
-    pub fn create(
+    pub async fn create(
         dir: &Path,
         name: &str,
         config: &Config,
         used_mem: u64,
     ) -> std::io::Result<RdbFile> {
         let temp = dir.join(format!("temp-{}.rdb", std::process::id()));
-        let file = File::create(&temp)?;
+        let out = Out::create(&temp).await?;
         let mut writer = RdbWriter::new(config.rdbcompression, config.rdbchecksum);
         let ctime = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -39,50 +85,56 @@ impl RdbFile {
         writer.standard_aux(ctime, used_mem, false);
         Ok(RdbFile {
             writer,
-            file,
+            out: Some(out),
             temp,
             target: dir.join(name),
         })
     }
 
     /// Starts database `db` (`keys` keys, `expires` of them with an expiry).
-    pub fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
+    pub async fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
         self.writer.select_db(db, keys, expires);
-        self.flush_if_full()
+        self.flush_if_full().await
     }
 
     /// Appends keys encoded by a `KeyEncoder`.
-    pub fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    pub async fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.writer.encoded(bytes);
-        self.flush_if_full()
+        self.flush_if_full().await
     }
 
-    /// Ends the file, syncs it and puts it in place of the target; returns its size.
-    pub fn finish(mut self) -> std::io::Result<u64> {
+    /// Ends the file, syncs it and puts it in place of the target.
+    pub async fn finish(mut self) -> std::io::Result<()> {
         let tail = std::mem::replace(&mut self.writer, RdbWriter::new(false, false)).finish();
-        self.file.write_all(&tail)?;
-        self.file.sync_all()?;
-        let size = self.file.metadata()?.len();
+        let mut out = self.out.take().ok_or_else(closed)?;
+        out.write_all(&tail).await?;
+        out.close().await?;
         std::fs::rename(&self.temp, &self.target)?;
         // The rename itself is durable once the directory is synced.
-        if let Some(dir) = self.target.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            File::open(dir)?.sync_all()?;
-        }
+        let dir = match self.target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()?;
         self.temp.clear();
-        Ok(size)
+        Ok(())
     }
 
-    fn flush_if_full(&mut self) -> std::io::Result<()> {
+    async fn flush_if_full(&mut self) -> std::io::Result<()> {
         if self.writer.buffered() >= FLUSH_AT {
-            self.file.write_all(&self.writer.take())?;
+            let bytes = self.writer.take();
+            self.out
+                .as_mut()
+                .ok_or_else(closed)?
+                .write_all(&bytes)
+                .await?;
         }
         Ok(())
     }
+}
+
+fn closed() -> std::io::Error {
+    std::io::Error::other("the file is closed")
 }
 
 impl Drop for RdbFile {
