@@ -59,7 +59,10 @@ pub fn loader(config: &Config) -> Option<tessera_io::persistence::Loader> {
 /// Reads the RDB file, if there is one, into one list of keys per shard. Keys whose time has
 /// passed are dropped, as Redis drops them when a master loads.
 pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
-    let mut preload: Preload = (0..shards).map(|_| ShardPreload::default()).collect();
+    let mut preload = Preload {
+        shards: (0..shards).map(|_| ShardPreload::default()).collect(),
+        ..Preload::default()
+    };
     let path = Path::new(&config.dbfilename);
     let Some(bytes) = read_file(path)? else {
         return Ok(preload);
@@ -90,14 +93,14 @@ pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
             KeyHint::Freq(counter) => entry.freq = (lfu_minutes(clock) << 8) | u32::from(counter),
             KeyHint::None => {}
         }
-        let target = &mut preload[shard];
+        let target = &mut preload.shards[shard];
         target.keys.push((record.db, record.key, entry));
         let now = memory::thread_used();
         target.bytes += (now - mark).max(0) as usize;
         mark = now;
         loaded += 1;
     })?;
-    for shard in &preload {
+    for shard in &preload.shards {
         memory::hand_over(shard.bytes);
     }
     log::notice(&format!(
@@ -117,5 +120,7 @@ pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
         "DB loaded from disk: {:.3} seconds",
         started.elapsed().as_secs_f64()
     ));
+    preload.loaded = loaded;
+    preload.expired = expired;
     Ok(preload)
 }

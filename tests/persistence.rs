@@ -281,6 +281,9 @@ fn bgsave_answers_at_once_and_the_file_follows() {
         }
         assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "0");
         assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+        assert_eq!(info_field(&mut c, "rdb_saves"), "1");
+        assert_eq!(info_field(&mut c, "rdb_last_bgsave_time_sec"), "0");
+        assert_eq!(info_field(&mut c, "rdb_current_bgsave_time_sec"), "-1");
         assert_eq!(err(&mut c, &["BGSAVE", "now"]), "ERR syntax error");
         assert_eq!(
             err(&mut c, &["SAVE", "now"]),
@@ -326,6 +329,8 @@ fn keys_whose_time_passed_are_not_loaded() {
         assert!((990..=1000).contains(&ttl), "{k}: {ttl}");
     }
     assert!(server.log().contains("keys expired: 6"), "{}", server.log());
+    assert_eq!(info_field(&mut c, "rdb_last_load_keys_loaded"), "7");
+    assert_eq!(info_field(&mut c, "rdb_last_load_keys_expired"), "6");
 }
 
 #[test]

@@ -120,13 +120,23 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
         ));
     }
     if want("persistence") {
+        let started = node.save_started_ms.load(Ordering::Acquire);
+        let current = if started == 0 {
+            -1
+        } else {
+            (now_ms().saturating_sub(started) / 1000) as i64
+        };
         out.push_str(&format!(
-            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n\r\n",
+            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n\r\n",
             u8::from(node.loading.load(Ordering::Acquire)),
             get("rdb_changes_since_last_save"),
             u8::from(node.saving.load(Ordering::Acquire)),
             node.last_save_secs.load(Ordering::Acquire),
             if node.last_save_ok.load(Ordering::Acquire) { "ok" } else { "err" },
+            node.last_save_duration_secs.load(Ordering::Acquire),
+            node.rdb_saves.load(Ordering::Acquire),
+            node.last_load.1.load(Ordering::Acquire),
+            node.last_load.0.load(Ordering::Acquire),
         ));
     }
     if want("stats") {

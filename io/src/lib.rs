@@ -229,6 +229,10 @@ pub fn serve(
         saving: AtomicBool::new(false),
         terminate: AtomicBool::new(false),
         last_save_try_secs: AtomicU64::new(0),
+        save_started_ms: AtomicU64::new(0),
+        last_save_duration_secs: std::sync::atomic::AtomicI64::new(-1),
+        rdb_saves: AtomicU64::new(0),
+        last_load: (AtomicU64::new(0), AtomicU64::new(0)),
         dirty: (0..shards).map(|_| AtomicU64::new(0)).collect(),
         last_save_ok: AtomicBool::new(true),
         fixed,
@@ -306,8 +310,10 @@ pub fn serve(
     if let Some(loader) = loader {
         match loader(shards) {
             Ok(preload) => {
+                node.last_load.0.store(preload.loaded, Ordering::Release);
+                node.last_load.1.store(preload.expired, Ordering::Release);
                 if let Ok(mut slots) = node.preload.lock() {
-                    *slots = preload.into_iter().map(Some).collect();
+                    *slots = preload.shards.into_iter().map(Some).collect();
                 }
             }
             Err(e) => {

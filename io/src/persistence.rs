@@ -51,8 +51,16 @@ pub struct ShardPreload {
     pub bytes: usize,
 }
 
-/// Keys loaded at start-up, per shard.
-pub type Preload = Vec<ShardPreload>;
+/// What start-up loaded.
+#[derive(Default)]
+pub struct Preload {
+    /// The keys, per shard.
+    pub shards: Vec<ShardPreload>,
+    /// Keys loaded (INFO's `rdb_last_load_keys_loaded`).
+    pub loaded: u64,
+    /// Keys dropped because their time had passed (`rdb_last_load_keys_expired`).
+    pub expired: u64,
+}
 
 /// Reads what start-up loads (the RDB file), given the number of shards; runs while the node
 /// already answers, with `-LOADING` for commands that need the data.

@@ -38,6 +38,8 @@ pub(crate) async fn snapshot() -> Result<(), SaveError> {
         let sh = shard.borrow();
         (sh.shards(), sh.config.clone(), sh.node.clone())
     };
+    let started = now_ms();
+    node.save_started_ms.store(started, Ordering::Release);
     let tx = freeze_all().await;
     let mut sizes = Vec::with_capacity(shards);
     for s in 0..shards {
@@ -61,7 +63,11 @@ pub(crate) async fn snapshot() -> Result<(), SaveError> {
     for s in 0..shards {
         call_free(s, 0, command(&["__rdbend"])).await;
     }
+    node.save_started_ms.store(0, Ordering::Release);
+    let took = (now_ms().saturating_sub(started) / 1000) as i64;
+    node.last_save_duration_secs.store(took, Ordering::Release);
     let sizes = result?;
+    node.rdb_saves.fetch_add(1, Ordering::AcqRel);
     for (s, counts) in sizes.iter().enumerate() {
         let count = counts[config.databases * 2];
         call_free(s, 0, command(&["__rdbsaved", &count.to_string()])).await;

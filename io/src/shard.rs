@@ -63,6 +63,14 @@ pub struct Node {
     pub terminate: AtomicBool,
     /// Set while a SAVE or BGSAVE runs (one at a time).
     pub saving: AtomicBool,
+    /// When the save in progress started, Unix ms; 0 when none runs.
+    pub save_started_ms: AtomicU64,
+    /// How long the last save took, in seconds; -1 before the first.
+    pub last_save_duration_secs: std::sync::atomic::AtomicI64,
+    /// Saves that succeeded since start-up (INFO's `rdb_saves`).
+    pub rdb_saves: AtomicU64,
+    /// What the start-up load found: keys loaded, and keys dropped as expired.
+    pub last_load: (AtomicU64, AtomicU64),
     /// When the last save was tried, Unix seconds (a failed one is retried after a delay).
     pub last_save_try_secs: AtomicU64,
     /// Per shard: its writes since the last save, as its timer last saw them (the save
