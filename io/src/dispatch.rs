@@ -195,7 +195,7 @@ fn route(
     };
     let (db, proto) = (conn.db, conn.proto);
     if cmd.has(flags::BLOCKING) {
-        return crate::blocking::start(sh, idx, cmd, args, raw);
+        return crate::blocking_client::start(sh, idx, cmd, args, raw);
     }
     let spans_all = matches!(
         cmd.span,

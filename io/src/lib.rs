@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod blocking;
+mod blocking_client;
 pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;
