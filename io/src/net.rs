@@ -80,9 +80,9 @@ pub async fn run(
         let sh = shard.borrow();
         let mode = format!("{:?}", ring.mode);
         if sh.id == 0 {
-            if ring.mode != crate::ring::RingMode::DeferTaskrun {
+            if ring.mode == crate::ring::RingMode::Plain {
                 crate::log::warn(&format!(
-                    "the kernel refused io_uring SINGLE_ISSUER|DEFER_TASKRUN; running with {mode}"
+                    "the kernel refused io_uring COOP_TASKRUN; running with {mode}"
                 ));
             }
             let _ = sh.node.ring_mode.set(mode);
