@@ -460,3 +460,73 @@ fn errors() {
     assert_eq!(err(&mut c, &["SORT", "l", "STORE", "dst"]), NOT_DOUBLE);
     assert_eq!(q::<String>(&mut c, &["GET", "dst"]), "keep");
 }
+
+#[test]
+fn store_wakes_a_blocked_client() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let (d0, d1) = key_pair("woken");
+    q::<i64>(&mut c, &["RPUSH", "src", "3", "1", "2"]);
+    assert_ok(&mut c, &["MSET", "k_1", "3", "k_2", "2", "k_3", "1"]);
+    for (dst, by) in [(d0, "nosort"), (d1, "k_*")] {
+        let mut waiter = server.client();
+        let key = dst.clone();
+        let t = std::thread::spawn(move || q::<Vec<String>>(&mut waiter, &["BLPOP", &key, "10"]));
+        // Wait until the client is blocked.
+        while !q::<String>(&mut c, &["CLIENT", "LIST"]).contains("cmd=blpop") {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(
+            q::<i64>(&mut c, &["SORT", "src", "BY", by, "STORE", &dst]),
+            3
+        );
+        // Unsorted the list keeps its order; sorted by k_* the element 3 comes first too.
+        assert_eq!(t.join().unwrap(), vec![dst.clone(), "3".to_string()]);
+        assert_eq!(q::<i64>(&mut c, &["LLEN", &dst]), 2);
+    }
+}
+
+#[test]
+fn patterns_see_one_point_in_time() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let elems: Vec<String> = (0..8).map(|i| i.to_string()).collect();
+    let refs: Vec<&str> = elems.iter().map(|s| s.as_str()).collect();
+    spans_both_shards("p_*", &refs);
+    let mut push = vec!["RPUSH", "src"];
+    push.extend(refs.iter().copied());
+    q::<i64>(&mut c, &push);
+    let keys: Vec<String> = elems.iter().map(|e| format!("p_{e}")).collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let mut w = server.client();
+        let keys = keys.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let v = n.to_string();
+                let mut args = vec!["MSET"];
+                for k in &keys {
+                    args.push(k);
+                    args.push(&v);
+                }
+                assert_ok(&mut w, &args);
+            }
+        })
+    };
+    for _ in 0..300 {
+        let got: Vec<Option<String>> = q(&mut c, &["SORT", "src", "BY", "nosort", "GET", "p_*"]);
+        assert!(got.windows(2).all(|w| w[0] == w[1]), "{got:?}");
+        let stored = q::<i64>(
+            &mut c,
+            &["SORT", "src", "BY", "p_*", "GET", "p_*", "STORE", "dst"],
+        );
+        assert_eq!(stored, 8);
+        let got: Vec<String> = q(&mut c, &["LRANGE", "dst", "0", "-1"]);
+        assert!(got.windows(2).all(|w| w[0] == w[1]), "{got:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+}
