@@ -5,7 +5,7 @@
 //! Anything that spans shards becomes a transaction (`txn`), and the connection parks until it
 //! is done so its later commands see its effects.
 
-use tessera_core::commands::{self, flags, Command, Run, Span};
+use tessera_core::commands::{self, flags, Command, Run};
 use tessera_core::errors;
 use tessera_core::protocol::{args::encode_command, Args, Reply};
 
@@ -197,11 +197,7 @@ fn route(
     if cmd.has(flags::BLOCKING) {
         return crate::blocking_client::start(sh, idx, cmd, args, raw);
     }
-    let spans_all = matches!(
-        cmd.span,
-        Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan
-    );
-    let target = if spans_all {
+    let target = if cmd.every_shard(args) {
         None
     } else {
         single_owner(sh, cmd, args)

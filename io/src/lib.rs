@@ -32,6 +32,7 @@ pub mod session;
 pub mod shard;
 mod shutdown;
 pub mod signals;
+mod sort_txn;
 pub mod timers;
 pub mod txn;
 pub mod watch;

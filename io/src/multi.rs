@@ -107,16 +107,7 @@ pub(crate) fn exec(sh: &mut Shard, idx: usize) -> Flow {
                 Run::Node(NodeCmd::Ping | NodeCmd::Echo | NodeCmd::Time) => {}
                 Run::Node(_) => local = false,
                 Run::Shard(_) => {
-                    if single_owner(sh, cmd, &args) != Some(me)
-                        || matches!(
-                            cmd.span,
-                            tessera_core::commands::Span::AllSum
-                                | tessera_core::commands::Span::AllFirst
-                                | tessera_core::commands::Span::AllConcat
-                                | tessera_core::commands::Span::AllAny
-                                | tessera_core::commands::Span::Scan
-                        )
-                    {
+                    if single_owner(sh, cmd, &args) != Some(me) || cmd.every_shard(&args) {
                         local = false;
                     } else {
                         fps.keys

@@ -119,6 +119,13 @@ fn footprints(sh: &Shard, job: &Job, cmds: &[Parts]) -> BTreeMap<usize, Footprin
             }
             Span::Scan => {}
             _ => {
+                if cmd.every_shard(&args) {
+                    // SORT with patterns: nothing changes anywhere while it reads.
+                    for s in 0..sh.shards() {
+                        let fp = fps.entry(s).or_default();
+                        fp.whole = Some(fp.whole.unwrap_or(false));
+                    }
+                }
                 let copy_db = copy_target_db(cmd, &args).unwrap_or(db);
                 for (n, i) in cmd.keys.key_indexes(&args).enumerate() {
                     let key = args.get(i);
@@ -394,7 +401,10 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
         .collect();
     let name = args.get(0);
     match cmd.span {
-        Span::Single => {
+        Span::Sort if cmd.every_shard(&args) => {
+            return crate::sort_txn::run(cmd, &args, &key_shards, db, proto, tx).await;
+        }
+        Span::Single | Span::Sort => {
             let s = key_shards.first().map_or(me, |k| k.1);
             if key_shards.iter().all(|k| k.1 == s) {
                 return call(s, db, proto, parts.bytes.clone(), tx).get().await;
@@ -649,8 +659,23 @@ async fn write_gathered(
     current()
         .borrow_mut()
         .run_on(&mut scratch, cmd, db, proto, args, &mut out);
+    match write_back(&scratch, &before, db, proto, tx).await {
+        Some(err) => err,
+        None => out,
+    }
+}
+
+/// Writes every key of `before` that the command changed in `scratch` back to its shard
+/// (restored, or deleted when it is gone); returns the first error a shard answered.
+pub(crate) async fn write_back(
+    scratch: &tessera_core::keyspace::Keyspace,
+    before: &[Before],
+    db: usize,
+    proto: Protocol,
+    tx: Option<TxId>,
+) -> Option<Vec<u8>> {
     let mut pending = Vec::new();
-    for (key, shard, old) in &before {
+    for (key, shard, old) in before {
         let now = scratch.dbs[db].peek(key, 0).cloned();
         let write = match (old, &now) {
             (None, None) => continue,
@@ -674,34 +699,46 @@ async fn write_gathered(
     for p in pending {
         let r = p.get().await;
         if scan::is_error(&r) {
-            return r;
+            return Some(r);
         }
     }
-    out
+    None
 }
+
+/// A value copied from its shard: the key, its shard, and its entry (None when missing).
+pub(crate) type Before = (Vec<u8>, usize, Option<tessera_core::keyspace::Entry>);
 
 /// The values of a command's keys, fetched from their shards into a scratch keyspace, and each
 /// distinct key with its shard and the entry it had (None when missing).
-#[allow(clippy::type_complexity)]
 async fn gather(
     args: &Args<'_>,
     key_shards: &[(usize, usize)],
     db: usize,
     proto: Protocol,
     tx: Option<TxId>,
-) -> (
-    tessera_core::keyspace::Keyspace,
-    Vec<(Vec<u8>, usize, Option<tessera_core::keyspace::Entry>)>,
-) {
+) -> (tessera_core::keyspace::Keyspace, Vec<Before>) {
+    let keys: Vec<(&[u8], usize)> = key_shards.iter().map(|&(i, s)| (args.get(i), s)).collect();
+    let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
+    let before = gather_into(&mut scratch, &keys, db, proto, tx).await;
+    (scratch, before)
+}
+
+/// Copies `keys` (each with its shard) into `scratch`; returns each distinct key with its shard
+/// and the entry it had.
+pub(crate) async fn gather_into(
+    scratch: &mut tessera_core::keyspace::Keyspace,
+    keys: &[(&[u8], usize)],
+    db: usize,
+    proto: Protocol,
+    tx: Option<TxId>,
+) -> Vec<Before> {
     let mut pending = Vec::new();
-    for &(i, s) in key_shards {
-        let key = args.get(i);
+    for &(key, s) in keys {
         if pending.iter().any(|(k, _, _)| *k == key) {
             continue;
         }
         pending.push((key, s, call(s, db, proto, encode(&[b"__dumpttl", key]), tx)));
     }
-    let mut scratch = tessera_core::keyspace::Keyspace::new(db + 1);
     let config = current().borrow().config.clone();
     let mut before = Vec::with_capacity(pending.len());
     for (key, s, p) in pending {
@@ -722,7 +759,7 @@ async fn gather(
         }
         before.push((key.to_vec(), s, entry));
     }
-    (scratch, before)
+    before
 }
 
 /// Stores a value taken or copied from another shard (`__takettl`/`__dumpttl`'s reply) at `dst`.

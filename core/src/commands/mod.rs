@@ -17,6 +17,7 @@ pub mod memory;
 pub mod server;
 pub mod sets;
 pub mod snapshot;
+pub mod sort;
 pub mod strings;
 pub mod zsets;
 
@@ -106,6 +107,10 @@ pub enum KeySpec {
         /// Where the options begin.
         from: usize,
     },
+    /// SORT: argument 1, and the argument after the last STORE (see `sort::sort_key_indexes`).
+    Sort,
+    /// SORT_RO: argument 1 (its BY/GET keys derive from data, so COMMAND INFO says movable).
+    SortRo,
 }
 
 impl KeySpec {
@@ -120,7 +125,8 @@ impl KeySpec {
                 let last = (last >= first as isize).then_some(last as usize);
                 (None, first, last, step)
             }
-            KeySpec::StoreOption { .. } => (None, 1, Some(1), 1),
+            KeySpec::StoreOption { .. } | KeySpec::SortRo => (None, 1, Some(1), 1),
+            KeySpec::Sort => (None, 1, Some(1), 1),
             KeySpec::Numkeys { at, dest } => {
                 let n = args
                     .try_get(at)
@@ -137,6 +143,7 @@ impl KeySpec {
                 .rev()
                 .find(|&i| args.is(i, "store") || args.is(i, "storedist"))
                 .map(|i| i + 1),
+            KeySpec::Sort => sort::sort_key_indexes(args).get(1).copied(),
             _ => None,
         };
         dest.into_iter()
@@ -155,13 +162,16 @@ impl KeySpec {
             KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
             KeySpec::Numkeys { dest: true, .. } => (1, 1, 1),
             KeySpec::Numkeys { dest: false, .. } => (0, 0, 0),
-            KeySpec::StoreOption { .. } => (1, 1, 1),
+            KeySpec::StoreOption { .. } | KeySpec::Sort | KeySpec::SortRo => (1, 1, 1),
         }
     }
 
     /// True when the keys depend on the arguments (COMMAND INFO's `movablekeys`).
     pub fn movable(&self) -> bool {
-        matches!(self, KeySpec::Numkeys { .. } | KeySpec::StoreOption { .. })
+        matches!(
+            self,
+            KeySpec::Numkeys { .. } | KeySpec::StoreOption { .. } | KeySpec::Sort | KeySpec::SortRo
+        )
     }
 }
 
@@ -199,6 +209,10 @@ pub enum Span {
     AllAny,
     /// SCAN: the cursor names the shard; runs there and moves on to the next shard.
     Scan,
+    /// SORT and SORT_RO: as [`Span::Single`] over the source and STORE destination, unless a
+    /// BY/GET pattern names other keys ([`sort::uses_patterns`]): then the call holds every
+    /// shard, and the keys the patterns name are gathered next to the source.
+    Sort,
 }
 
 /// Commands that need the connection or the whole node, run by `tessera-io` itself.
@@ -286,6 +300,16 @@ impl Command {
     /// True when `flag` is set.
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
+    }
+
+    /// True when the call concerns every shard rather than the shards of its keys: the
+    /// whole-database commands, SCAN, and SORT with patterns that name other keys.
+    pub fn every_shard(&self, args: &Args<'_>) -> bool {
+        match self.span {
+            Span::AllSum | Span::AllFirst | Span::AllConcat | Span::AllAny | Span::Scan => true,
+            Span::Sort => sort::uses_patterns(args),
+            _ => false,
+        }
     }
 
     /// True when `argc` arguments (the name included) satisfy the arity.
@@ -380,6 +404,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(geo::COMMANDS.iter())
         .chain(snapshot::COMMANDS.iter())
         .chain(memory::COMMANDS.iter())
+        .chain(sort::COMMANDS.iter())
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static Command> {
