@@ -743,19 +743,21 @@ fn clients_get_loading_until_the_data_is_in() {
     let dir = Dir::new("loading");
     {
         let port = free_port();
-        let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--dir", &dir.arg(), "--enable-debug-command", "yes"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed");
+        let _redis = Killed(
+            Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
+                .args(["--dir", &dir.arg(), "--enable-debug-command", "yes"])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed"),
+        );
         let url = format!("redis://127.0.0.1:{port}/");
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut c = loop {
@@ -767,26 +769,26 @@ fn clients_get_loading_until_the_data_is_in() {
         };
         assert_ok(&mut c, &["DEBUG", "POPULATE", "1500000"]);
         assert_ok(&mut c, &["SAVE"]);
-        let _ = child.kill();
-        let _ = child.wait();
     }
     let port = free_port();
     let log = dir.file("tessera.log");
     let out = fs::File::create(&log).unwrap();
-    let mut child = Command::new(server_program())
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--threads",
-            "2",
-        ])
-        .args(["--save", "", "--dir", &dir.arg()])
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap();
+    let _tessera = Killed(
+        Command::new(server_program())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--threads",
+                "2",
+            ])
+            .args(["--save", "", "--dir", &dir.arg()])
+            .stdout(Stdio::from(out.try_clone().unwrap()))
+            .stderr(Stdio::from(out))
+            .spawn()
+            .unwrap(),
+    );
     let mut raw = {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -815,8 +817,16 @@ fn clients_get_loading_until_the_data_is_in() {
     assert_eq!(raw.cmd(&["GET", "key:1"]).text(), "value:1");
     let info = raw.cmd(&["INFO", "persistence"]).text();
     assert!(info.contains("loading:0"), "{info}");
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// A child process killed when dropped, a failed assertion included.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
