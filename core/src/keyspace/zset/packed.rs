@@ -58,20 +58,17 @@ pub fn insert(lp: &mut Listpack, member: &[u8], score: f64) {
             cur > score || (cur == score && with_bytes(lp.get(m), |b| b > member))
         })
         .map(|(m, _)| m)
-        .unwrap_or(lp.byte_len() - 1);
+        .unwrap_or(lp.end());
     let mut buf = [0u8; 64];
     let n = stored_text(score, &mut buf);
-    let m = lp.insert_at(at, member);
-    let after = lp.next(m).unwrap_or(lp.byte_len() - 1);
-    lp.insert_at(after, &buf[..n]);
+    lp.insert_many(at, &[member, &buf[..n]]);
 }
 
 /// Appends a pair at the end (the caller keeps the order).
 pub fn push(lp: &mut Listpack, member: &[u8], score: f64) {
     let mut buf = [0u8; 64];
     let n = stored_text(score, &mut buf);
-    lp.push_back(member);
-    lp.push_back(&buf[..n]);
+    lp.insert_many(lp.end(), &[member, &buf[..n]]);
 }
 
 /// The 0-based rank of `member`.
