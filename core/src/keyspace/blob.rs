@@ -152,6 +152,16 @@ impl Blob {
     /// to fill (they hold stale bytes until then). The block becomes exactly the new length,
     /// unless room was reserved: then it shrinks only when the room would pass 16 bits.
     pub fn splice(&mut self, at: usize, remove: usize, insert: usize) -> &mut [u8] {
+        self.splice_inner(at, remove, insert, false)
+    }
+
+    /// [`Blob::splice`] that keeps the bytes it frees as room (at most [`MAX_SPARE`]), for an
+    /// edit in several steps that ends with [`Blob::shrink_to_fit`]: one reallocation at most.
+    pub fn splice_keeping_room(&mut self, at: usize, remove: usize, insert: usize) -> &mut [u8] {
+        self.splice_inner(at, remove, insert, true)
+    }
+
+    fn splice_inner(&mut self, at: usize, remove: usize, insert: usize, keep: bool) -> &mut [u8] {
         let old_len = self.len as usize;
         assert!(at + remove <= old_len, "a splice inside the blob");
         let new_len = old_len - remove + insert;
@@ -168,7 +178,7 @@ impl Blob {
         }
         self.len = new_len as u32;
         let spare = cap - new_len;
-        if spare > 0 && (self.spare == 0 || spare > MAX_SPARE) {
+        if spare > MAX_SPARE || (spare > 0 && self.spare == 0 && !keep) {
             // The blob was exact (or the room would overflow its field): it stays exact.
             self.move_block(cap, new_len);
             self.spare = 0;
@@ -244,6 +254,14 @@ mod tests {
         assert_eq!((b.as_slice(), b.capacity()), (&b"_"[..], 1));
         b.truncate(0);
         assert_eq!((b.len(), b.capacity()), (0, 0));
+        // A move in two steps: the bytes removed stay as room for the insert, then go back.
+        let mut m = Blob::from_slice(b"abcdef", 0);
+        m.splice_keeping_room(1, 2, 0);
+        assert_eq!((m.as_slice(), m.capacity()), (&b"adef"[..], 6));
+        m.splice(4, 0, 1).copy_from_slice(b"g");
+        assert_eq!((m.as_slice(), m.capacity()), (&b"adefg"[..], 6));
+        m.shrink_to_fit();
+        assert_eq!(m.capacity(), 5);
         let c = Blob::from_slice(b"xyz", 7);
         assert_eq!(c.clone(), c);
         assert_ne!(c, Blob::from_slice(b"xyz", 8));

@@ -555,13 +555,29 @@ impl Listpack {
     /// Removes up to `n` elements starting at `pos`; returns the offset of the element after
     /// them.
     pub fn remove_run(&mut self, pos: usize, n: usize) -> Option<usize> {
+        self.remove_run_inner(pos, n, false)
+    }
+
+    /// [`Listpack::remove_run`] for the first step of a move (a sorted set's member going to
+    /// its new score): the bytes freed stay as room for the insert that follows, and the caller
+    /// ends with [`Listpack::shrink_to_fit`], so that the block is reallocated once at most
+    /// instead of shrunk, then grown again.
+    pub fn remove_run_keeping_room(&mut self, pos: usize, n: usize) {
+        self.remove_run_inner(pos, n, true);
+    }
+
+    fn remove_run_inner(&mut self, pos: usize, n: usize, keep_room: bool) -> Option<usize> {
         let mut end = pos;
         let mut removed = 0;
         while removed < n && end < self.end() {
             end += self.entry_len(end);
             removed += 1;
         }
-        self.entries.splice(pos, end - pos, 0);
+        if keep_room {
+            self.entries.splice_keeping_room(pos, end - pos, 0);
+        } else {
+            self.entries.splice(pos, end - pos, 0);
+        }
         self.count_changed(-(removed as isize));
         (pos < self.end()).then_some(pos)
     }

@@ -135,8 +135,7 @@ impl ZSet {
         match &mut self.0 {
             Repr::Packed(lp) => {
                 if let Some((pos, _)) = packed::find(lp, member) {
-                    packed::remove_at(lp, pos);
-                    packed::insert(lp, member, score);
+                    packed::move_to(lp, pos, member, score);
                 }
             }
             Repr::Sorted(s) => {

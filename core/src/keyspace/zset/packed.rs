@@ -113,6 +113,13 @@ pub fn remove_ranks(lp: &mut Listpack, ranks: Range<usize>) {
     }
 }
 
+/// Moves the pair whose member entry is at `pos` to `score`'s place: one reallocation at most.
+pub fn move_to(lp: &mut Listpack, pos: usize, member: &[u8], score: f64) {
+    lp.remove_run_keeping_room(pos, 2);
+    insert(lp, member, score);
+    lp.shrink_to_fit();
+}
+
 /// Removes the pair whose member entry is at `pos`.
 pub fn remove_at(lp: &mut Listpack, pos: usize) {
     lp.remove_run(pos, 2);
