@@ -1,36 +1,61 @@
 #!/usr/bin/env bash
 # Memory per element of Tessera's collections beside redis-server's, loaded with the same data
-# in the same run: one hash, one set and one sorted set of N elements each, and N/10 small hashes
-# of 10 fields (N = 1,000,000 by default). Each figure is (used_memory after - before) / elements,
-# from INFO memory, after the load.
+# in the same run (N = 1,000,000 by default):
+#   hash, set, zset     one big collection of N elements each (hashtable / hashtable / skiplist)
+#   smallhash           N/10 hashes of 10 fields (listpack)
+#   smallset            N/10 sets of 10 integers (intset)
+#   smallzset           N/10 sorted sets of 10 members (listpack)
+#   smalllist           N/10 lists of 10 elements (one quicklist node each)
+# Each figure is (used_memory after - before) / elements, from INFO memory, after the load; an
+# element is a field or member of a big collection, a whole key for the small ones.
 #
 #   bash bench/memory.sh            N = 1,000,000
 #   bash bench/memory.sh --quick    N = 100,000
+#   TESSERA_BIN=/path/to/tessera bash bench/memory.sh   another build (before/after comparisons)
 #
-# Needs redis-server and redis-cli (Debian's redis-server and redis-tools); builds release.
+# Needs redis-server and redis-cli (Debian's redis-server and redis-tools); builds release unless
+# TESSERA_BIN names a binary.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N=1000000
 [ "${1:-}" = "--quick" ] && N=100000
 
-cargo build --release -q --bin tessera
+TESSERA=${TESSERA_BIN:-target/release/tessera}
+[ -n "${TESSERA_BIN:-}" ] || cargo build --release -q --bin tessera
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-port_tessera=7611
-port_redis=7612
-target/release/tessera --port $port_tessera --threads 1 >"$WORK/tessera.log" 2>&1 &
+# A port nothing listens on.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 30000))
+        (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+port_tessera=$(free_port)
+"$TESSERA" --port "$port_tessera" --threads 1 >"$WORK/tessera.log" 2>&1 &
 PIDS+=($!)
-redis-server --port $port_redis --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+port_redis=$(free_port)
+redis-server --port "$port_redis" --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
-for port in $port_tessera $port_redis; do
-    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
+for i in 0 1; do
+    port=$port_tessera log=$WORK/tessera.log
+    [ $i = 1 ] && port=$port_redis log=$WORK/redis.log
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null || ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+        echo "memory.sh: the server on port $port did not start:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
 done
 
 used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
@@ -47,14 +72,21 @@ gen() {
         set) awk -v n="$N" 'BEGIN { for (i = 0; i < n; i += 1000) { line = "SADD bigset"; for (j = i; j < i + 1000 && j < n; j++) line = line " member:" j; print line } }' ;;
         zset) awk -v n="$N" 'BEGIN { for (i = 0; i < n; i += 1000) { line = "ZADD bigzset"; for (j = i; j < i + 1000 && j < n; j++) line = line " " j " member:" j; print line } }' ;;
         smallhash) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "HSET h:" i; for (f = 0; f < 10; f++) line = line " f" f " value" f; print line } }' ;;
+        smallset) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "SADD s:" i; for (m = 0; m < 10; m++) line = line " " (m * 1000 + i % 1000); print line } }' ;;
+        smallzset) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "ZADD z:" i; for (m = 0; m < 10; m++) line = line " " m " member" m; print line } }' ;;
+        smalllist) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "RPUSH l:" i; for (e = 0; e < 10; e++) line = line " value" e; print line } }' ;;
     esac
 }
 
+MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || true)
+echo "== machine: ${MODEL:-unknown cpu}, $(nproc) cores, kernel $(uname -r), $(redis-server --version | awk '{print $1, $2, $3}')"
+echo "== tessera ${TESSERA_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo '?')} --threads 1, N = $N; $(date -u '+%Y-%m-%d %H:%M UTC')"
+
 declare -A per
 printf "%-12s %12s %14s %14s %8s\n" case elements tessera_B redis_B ratio
-for c in hash set zset smallhash; do
+for c in hash set zset smallhash smallset smallzset smalllist; do
     elements=$N
-    [ "$c" = smallhash ] && elements=$((N / 10))
+    case "$c" in small*) elements=$((N / 10)) ;; esac
     gen "$c" | to_resp >"$WORK/$c.resp"
     for port in $port_tessera $port_redis; do
         redis-cli -p $port flushall >/dev/null
@@ -68,4 +100,4 @@ for c in hash set zset smallhash; do
     printf "%-12s %12d %14s %14s %8s\n" "$c" "$elements" "${per[$port_tessera]}" "${per[$port_redis]}" \
         "$(awk -v t="${per[$port_tessera]}" -v r="${per[$port_redis]}" 'BEGIN { printf "%.2fx", t / r }')"
 done
-echo "(per element: a field, a member, or a whole 10-field hash key for smallhash)"
+echo "(per element: a field or member of the big collections, a whole key of the small ones)"

@@ -219,7 +219,7 @@ fn setbit_argument_errors() {
 #[test]
 fn bit_commands_refuse_other_types() {
     let mut ks = ks();
-    ks.dbs[0].set(b"h", Value::Hash(Box::default()), 0);
+    ks.dbs[0].set(b"h", Value::Hash(Default::default()), 0);
     let wrongtype = err(errors::WRONGTYPE);
     for line in [
         "SETBIT h 0 1",
@@ -428,7 +428,7 @@ fn bitop_with_an_empty_result_deletes_the_destination() {
 fn bitop_argument_errors() {
     let mut ks = ks();
     set_bytes(&mut ks, "a", b"x");
-    ks.dbs[0].set(b"h", Value::Hash(Box::default()), 0);
+    ks.dbs[0].set(b"h", Value::Hash(Default::default()), 0);
     check(
         &mut ks,
         &[

@@ -135,7 +135,7 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Some(Entry {
             value: Value::ZSet(z),
             ..
-        }) => Some(&**z),
+        }) => Some(z),
         Some(_) => return reply.error(errors::WRONGTYPE),
     };
     // Work out the changes as ZADD would: a member given twice sees its first change.
@@ -184,7 +184,7 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         } else {
             let mut z = ZSet::new();
             apply(&mut z);
-            ctx.db().set(key, Value::ZSet(Box::new(z)), 0);
+            ctx.db().set(key, Value::ZSet(z), 0);
         }
         ctx.ks.dirty += (added + updated) as u64;
     }
@@ -544,7 +544,7 @@ fn search_generic(
         .collect();
     items.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     let z = ZSet::from_sorted(items, Limits::of(ctx.config));
-    ctx.db().set(dst, Value::ZSet(Box::new(z)), 0);
+    ctx.db().set(dst, Value::ZSet(z), 0);
     ctx.ks.dirty += n as u64;
     reply.int(n as i64);
 }

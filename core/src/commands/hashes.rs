@@ -94,9 +94,8 @@ fn peek_hash<R>(
 }
 
 /// Changes the hash at `key` through `edit`, creating it when absent (Redis's
-/// `hashTypeLookupWriteOrCreate`; the caller has checked the key holds no other type). A
-/// listpack that grew gives back its spare room; a hash left empty is removed with its key.
-/// None when the key holds another type after all.
+/// `hashTypeLookupWriteOrCreate`; the caller has checked the key holds no other type). A hash
+/// left empty is removed with its key. None when the key holds another type after all.
 fn write_hash<R>(ctx: &mut Ctx<'_>, key: &[u8], edit: impl FnOnce(&mut Hash) -> R) -> Option<R> {
     let now = ctx.now_ms;
     let db = ctx.db();
@@ -104,20 +103,16 @@ fn write_hash<R>(ctx: &mut Ctx<'_>, key: &[u8], edit: impl FnOnce(&mut Hash) -> 
         let mut h = Hash::new();
         let r = edit(&mut h);
         if !h.is_empty() {
-            h.shrink_packed();
-            db.set(key, Value::Hash(Box::new(h)), 0);
+            db.set(key, Value::Hash(h), 0);
         }
         return Some(r);
     };
     let Value::Hash(h) = &mut e.value else {
         return None;
     };
-    let before = h.packed_bytes();
     let r = edit(h);
     if h.is_empty() {
         db.remove(key, now);
-    } else if h.packed_bytes() > before {
-        h.shrink_packed();
     }
     Some(r)
 }

@@ -212,7 +212,7 @@ fn pfmerge_unions_into_the_destination() {
 #[test]
 fn type_errors_as_redis() {
     let mut ks = ks();
-    ks.dbs[0].set(b"h", Value::Hash(Box::default()), 0);
+    ks.dbs[0].set(b"h", Value::Hash(Default::default()), 0);
     set_bytes(&mut ks, "s", b"not an hll");
     set_bytes(&mut ks, "n", b"12345");
     set_bytes(&mut ks, "short", b"HYLL");

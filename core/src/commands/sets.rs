@@ -151,7 +151,7 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, reply: &mut Reply<'_>) {
     let n = result.len();
     let now = ctx.now_ms;
     if n > 0 {
-        ctx.db().set(dst, Value::Set(Box::new(result)), 0);
+        ctx.db().set(dst, Value::Set(result), 0);
         ctx.ks.dirty += 1;
     } else if ctx.db().remove(dst, now).is_some() {
         ctx.ks.dirty += 1;
@@ -175,7 +175,7 @@ fn sadd(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Found::Missing => {
             let mut set = Set::new();
             let added = members().filter(|m| set.add(m, limit)).count();
-            ctx.db().set(key, Value::Set(Box::new(set)), 0);
+            ctx.db().set(key, Value::Set(set), 0);
             ctx.ks.dirty += added as u64;
             return reply.int(added as i64);
         }
@@ -228,7 +228,7 @@ fn smove(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         None => {
             let mut set = Set::new();
             set.add(member, limit);
-            ctx.db().set(dst, Value::Set(Box::new(set)), 0);
+            ctx.db().set(dst, Value::Set(set), 0);
             ctx.ks.dirty += 1;
         }
         Some(false) => {

@@ -157,7 +157,7 @@ fn store_result(ctx: &mut Ctx<'_>, key: &[u8], z: ZSet, reply: &mut Reply<'_>) {
         return reply.int(0);
     }
     let n = z.len();
-    ctx.db().set(key, Value::ZSet(Box::new(z)), 0);
+    ctx.db().set(key, Value::ZSet(z), 0);
     ctx.ks.dirty += 1;
     reply.int(n as i64);
 }
@@ -302,7 +302,7 @@ fn zadd_generic(
         } else {
             let mut z = ZSet::new();
             apply(&mut z, &plan.changes, limits);
-            ctx.db().set(key, Value::ZSet(Box::new(z)), 0);
+            ctx.db().set(key, Value::ZSet(z), 0);
         }
         ctx.ks.dirty += (plan.added + plan.updated) as u64;
     }

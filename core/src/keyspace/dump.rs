@@ -619,13 +619,13 @@ pub fn read_value_of(rdb_type: u8, input: &mut &[u8], config: &Config) -> Option
         return List::read_rdb(rdb_type, input, config).map(|v| Value::List(Box::new(v)));
     }
     if Hash::RDB_TYPES.contains(&rdb_type) {
-        return Hash::read_rdb(rdb_type, input, config).map(|v| Value::Hash(Box::new(v)));
+        return Hash::read_rdb(rdb_type, input, config).map(Value::Hash);
     }
     if Set::RDB_TYPES.contains(&rdb_type) {
-        return Set::read_rdb(rdb_type, input, config).map(|v| Value::Set(Box::new(v)));
+        return Set::read_rdb(rdb_type, input, config).map(Value::Set);
     }
     if ZSet::RDB_TYPES.contains(&rdb_type) {
-        return ZSet::read_rdb(rdb_type, input, config).map(|v| Value::ZSet(Box::new(v)));
+        return ZSet::read_rdb(rdb_type, input, config).map(Value::ZSet);
     }
     None
 }

@@ -516,11 +516,14 @@ enum Repr {
     Table(Box<Table>),
 }
 
-/// A hash value.
+/// A hash value: 16 bytes, so that a [`super::Value`] holds it without a box (a small hash is
+/// then one allocation, its listpack's entries, besides its key's slot).
 #[derive(Clone)]
 pub struct Hash {
     repr: Repr,
 }
+
+const _: () = assert!(std::mem::size_of::<Hash>() == 16);
 
 impl Default for Hash {
     fn default() -> Self {
@@ -694,8 +697,7 @@ impl Hash {
                     lp.replace(v, value);
                     return false;
                 }
-                lp.push_back(field);
-                lp.push_back(value);
+                lp.insert_many(lp.end(), &[field, value]);
                 if (lp.len() / 2) as u64 > config.hash_max_listpack_entries {
                     self.convert_to_table();
                 }
@@ -725,23 +727,6 @@ impl Hash {
         match &self.repr {
             Repr::Packed(lp) => Iter(IterRepr::Packed(lp.iter())),
             Repr::Table(t) => Iter(IterRepr::Table(t.chunks.iter().flatten())),
-        }
-    }
-
-    /// Size of the listpack in bytes; 0 for a table.
-    pub fn packed_bytes(&self) -> usize {
-        match &self.repr {
-            Repr::Packed(lp) => lp.byte_len(),
-            Repr::Table(_) => 0,
-        }
-    }
-
-    /// Gives back a listpack's spare room (it grows by doubling as elements are added); Redis
-    /// reallocates its listpacks to their exact size. Called after a write that made it grow.
-    pub fn shrink_packed(&mut self) {
-        if let Repr::Packed(lp) = &mut self.repr {
-            // A clone is allocated to the exact length.
-            *lp = lp.clone();
         }
     }
 
@@ -885,7 +870,7 @@ impl Hash {
     /// out-of-line field and value blocks of a table (for memory reports and tests).
     pub fn structure_bytes(&self) -> usize {
         match &self.repr {
-            Repr::Packed(lp) => lp.byte_len(),
+            Repr::Packed(lp) => lp.capacity(),
             Repr::Table(t) => std::mem::size_of::<Table>() + t.overhead_bytes(),
         }
     }
@@ -1035,7 +1020,7 @@ impl RdbObject for Hash {
         match &self.repr {
             Repr::Packed(lp) => {
                 out.push(RDB_TYPE_HASH_LISTPACK);
-                write_string(out, lp.as_bytes(), compress);
+                write_string(out, &lp.to_bytes(), compress);
             }
             Repr::Table(t) => {
                 out.push(RDB_TYPE_HASH);
@@ -1127,7 +1112,7 @@ mod tests {
 
     #[test]
     fn pairs_are_inline_up_to_thirty_bytes() {
-        assert_eq!(std::mem::size_of::<Hash>(), 24);
+        assert_eq!(std::mem::size_of::<Hash>(), 16);
         for total in 0..=40usize {
             for flen in [0, total / 2, total] {
                 let field = vec![b'f'; flen];
@@ -1194,7 +1179,7 @@ mod tests {
         assert!(matches!(h.get(b"f2"), Some(LpValue::Int(123))));
         // The DUMP payload of `HSET h f1 v1 f2 123` in Redis 7.0.15.
         let payload = hex("10151500000004008266310382763103826632037b01ff0a004ac585b69f9c1e83");
-        let value = Value::Hash(Box::new(h));
+        let value = Value::Hash(h);
         assert_eq!(dump_value(&value), payload);
         assert_eq!(restore_value_for(&payload, &c).unwrap(), value);
     }
@@ -1411,17 +1396,17 @@ mod tests {
         let bad = |body: &[u8]| restore_value_for(&payload(body), &c).is_err();
         // Empty hashes, in both encodings.
         assert!(bad(b"\x04\x00"));
-        assert!(bad(&[&[16u8, 7][..], Listpack::new().as_bytes()].concat()));
+        assert!(bad(&[&[16u8, 7][..], &Listpack::new().to_bytes()].concat()));
         // A field twice.
         assert!(bad(b"\x04\x02\x01a\x011\x01a\x012"));
         let dup = Listpack::from_items([&b"a"[..], b"1", b"a", b"2"]);
         let mut body = vec![16u8, dup.byte_len() as u8];
-        body.extend_from_slice(dup.as_bytes());
+        body.extend_from_slice(&dup.to_bytes());
         assert!(bad(&body));
         // An odd number of elements.
         let odd = Listpack::from_items([&b"a"[..], b"1", b"b"]);
         let mut body = vec![16u8, odd.byte_len() as u8];
-        body.extend_from_slice(odd.as_bytes());
+        body.extend_from_slice(&odd.to_bytes());
         assert!(bad(&body));
         // Cut short; a listpack given as an integer.
         assert!(bad(b"\x04\x02\x01a\x011"));
@@ -1429,7 +1414,7 @@ mod tests {
         // The same, well formed, is fine.
         let ok = Listpack::from_items([&b"a"[..], b"1", b"b", b"2"]);
         let mut body = vec![16u8, ok.byte_len() as u8];
-        body.extend_from_slice(ok.as_bytes());
+        body.extend_from_slice(&ok.to_bytes());
         assert!(!bad(&body));
         assert!(!bad(b"\x04\x02\x01a\x011\x01b\x012"));
     }

@@ -2,7 +2,7 @@
 //! each node a [`Listpack`] holding Redis's exact bytes.
 //!
 //! Why this shape: elements cost what they cost in Redis (the listpack entry, 2 to 3 bytes more
-//! than the element for short ones), a node costs 24 bytes in a `VecDeque` where Redis spends a
+//! than the element for short ones), a node costs 16 bytes in a `VecDeque` where Redis spends a
 //! 32-byte `quicklistNode`, and the work of each command matches Redis's: a push or pop at
 //! either end touches one node (O(1) amortized), an index is reached by counting whole nodes
 //! from the nearer end and then walking one node (LINDEX, LSET: O(nodes + node size)).
@@ -35,14 +35,14 @@ const MERGE_SAVING: usize = 11;
 /// Elements this long or longer get a node of their own that RDB writes as Redis's "plain"
 /// node (`packed_threshold`).
 const PACKED_THRESHOLD: usize = 1 << 30;
+/// Size from which an end node being pushed to keeps room to grow into (see [`List::push`]).
+const RESERVE_FROM: usize = 512;
 /// Largest count of elements a node may be limited to (Redis's `FILL_MAX`).
 const FILL_MAX: i64 = (1 << 15) - 1;
 /// RDB container of a node holding one element as it is.
 const CONTAINER_PLAIN: u64 = 1;
 /// RDB container of a node holding a listpack.
 const CONTAINER_PACKED: u64 = 2;
-/// A listpack's header: total bytes (u32) and element count (u16).
-const LP_HEADER: usize = 6;
 /// The byte that ends a listpack (and a ziplist).
 const END: u8 = 0xFF;
 
@@ -197,10 +197,10 @@ fn is_sparse(node: &Listpack, fill: i16) -> bool {
     }
 }
 
-/// Gives back a node's spare capacity: a listpack grows by doubling, Redis's by `realloc` to
-/// the byte; a node that stopped growing keeps only what it holds.
+/// Gives back the room a node reserved while it was pushed to (see [`List::push`]): a node that
+/// stopped growing keeps only what it holds, as Redis's, reallocated to the byte.
 fn compact(node: &mut Listpack) {
-    *node = node.clone();
+    node.shrink_to_fit();
 }
 
 /// A node holding `v` alone.
@@ -210,12 +210,7 @@ fn single(v: &[u8]) -> Listpack {
     lp
 }
 
-/// The entries of a listpack, as bytes (no header, no end byte).
-fn entries(lp: &Listpack) -> &[u8] {
-    &lp.as_bytes()[LP_HEADER..lp.byte_len() - 1]
-}
-
-/// Offset of element `i` in `lp`, walking from the nearer end; `i == len` gives the end byte's.
+/// Offset of element `i` in `lp`, walking from the nearer end; `i == len` gives the end's.
 fn offset_of(lp: &Listpack, i: usize) -> usize {
     let n = lp.len();
     let found = if i >= n {
@@ -225,32 +220,21 @@ fn offset_of(lp: &Listpack, i: usize) -> usize {
     } else {
         lp.seek(i as isize - n as isize)
     };
-    found.unwrap_or(lp.byte_len() - 1)
+    found.unwrap_or(lp.end())
 }
 
-/// A listpack whose entries are the runs `parts`, in order, holding `count` elements (the
-/// bytes Redis's `lpMerge` and `lpDeleteRange` produce). The runs are whole entries of valid
-/// listpacks and `count` is theirs, so the bytes are a listpack (`from_bytes` checks them all
-/// the same, and nothing unchecked is ever kept).
-fn packed(parts: &[&[u8]], count: usize) -> Listpack {
-    let total = LP_HEADER + parts.iter().map(|p| p.len()).sum::<usize>() + 1;
-    let mut bytes = Vec::with_capacity(total);
-    bytes.extend_from_slice(&(total as u32).to_le_bytes());
-    bytes.extend_from_slice(&(count.min(u16::MAX as usize) as u16).to_le_bytes());
-    for p in parts {
-        bytes.extend_from_slice(p);
-    }
-    bytes.push(END);
-    Listpack::from_bytes(bytes).unwrap_or_default()
+/// A listpack whose entries are the runs `parts`, in order (the bytes Redis's `lpMerge` and
+/// `lpDeleteRange` produce). The runs are whole entries of valid listpacks, so they make one
+/// (`from_entries` checks them all the same, and nothing unchecked is ever kept).
+fn packed(parts: &[&[u8]]) -> Listpack {
+    Listpack::from_entries(parts).unwrap_or_default()
 }
 
 /// Splits a node before its element `at`: the elements before it, and the rest.
 fn split(node: &Listpack, at: usize) -> (Listpack, Listpack) {
-    let cut = offset_of(node, at) - LP_HEADER;
-    let all = entries(node);
-    let n = node.len();
-    let at = at.min(n);
-    (packed(&[&all[..cut]], at), packed(&[&all[cut..]], n - at))
+    let cut = offset_of(node, at);
+    let all = node.entries();
+    (packed(&[&all[..cut]]), packed(&[&all[cut..]]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,10 +312,19 @@ impl List {
             End::Tail => self.nodes.back_mut(),
         };
         match node {
-            Some(n) if allow_insert(n, fill, v.len()) => match end {
-                End::Head => n.push_front(v),
-                End::Tail => n.push_back(v),
-            },
+            Some(n) if allow_insert(n, fill, v.len()) => {
+                // An end node is pushed to again and again: past a few hundred bytes (where
+                // reallocating to the byte, as Redis does, starts to cost copies) it keeps
+                // room, given back by `compact` once it stops growing. Every other edit, and
+                // every edit of a small node, is exact.
+                if n.byte_len() >= RESERVE_FROM {
+                    n.reserve(Listpack::entry_size(v));
+                }
+                match end {
+                    End::Head => n.push_front(v),
+                    End::Tail => n.push_back(v),
+                }
+            }
             other => {
                 if let Some(n) = other {
                     compact(n);
@@ -448,7 +441,7 @@ impl List {
         let (ni, off) = self.locate(i)?;
         let node = &self.nodes[ni];
         let p = offset_of(node, off);
-        (p < node.byte_len() - 1).then(|| node.get(p))
+        (p < node.end()).then(|| node.get(p))
     }
 
     /// Replaces the element at position `i` (LSET); false when there is none. Like Redis, the
@@ -576,20 +569,13 @@ impl List {
     /// element (Redis's `_quicklistSplitNode`), then merges around the node.
     fn split_insert(&mut self, ni: usize, at: usize, v: &[u8], after: bool) {
         let node = &self.nodes[ni];
-        let all = entries(node);
-        let n = node.len();
-        let cut = offset_of(node, at) - LP_HEADER;
+        let all = node.entries();
+        let cut = offset_of(node, at);
         let e = single(v);
         let (left, right) = if after {
-            (
-                packed(&[&all[..cut]], at),
-                packed(&[entries(&e), &all[cut..]], n - at + 1),
-            )
+            (packed(&[&all[..cut]]), packed(&[e.entries(), &all[cut..]]))
         } else {
-            (
-                packed(&[&all[..cut], entries(&e)], at + 1),
-                packed(&[&all[cut..]], n - at),
-            )
+            (packed(&[&all[..cut], e.entries()]), packed(&[&all[cut..]]))
         };
         self.nodes[ni] = left;
         self.nodes.insert(ni + 1, right);
@@ -626,7 +612,7 @@ impl List {
     /// Merges node `a + 1` into node `a` (the bytes of Redis's `lpMerge`).
     fn merge(&mut self, a: usize) {
         let (x, y) = (&self.nodes[a], &self.nodes[a + 1]);
-        let merged = packed(&[entries(x), entries(y)], x.len() + y.len());
+        let merged = packed(&[x.entries(), y.entries()]);
         self.nodes[a] = merged;
         self.nodes.remove(a + 1);
     }
@@ -671,7 +657,7 @@ impl List {
                     if (is_sparse(&node, fill) || is_sparse(w, fill)) && allow_merge(w, &node, fill)
                     {
                         let (a, b) = if rev { (&node, &*w) } else { (&*w, &node) };
-                        let merged = packed(&[entries(a), entries(b)], a.len() + b.len());
+                        let merged = packed(&[a.entries(), b.entries()]);
                         *w = merged;
                         continue;
                     }
@@ -783,7 +769,7 @@ impl RdbObject for List {
                 }
                 None => {
                     write_len(out, CONTAINER_PACKED);
-                    write_string(out, node.as_bytes(), compress);
+                    write_string(out, &node.to_bytes(), compress);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Redis's listpack: a sequence of strings and integers packed in one allocation, byte for byte
 //! the format Redis 7.0 keeps small hashes, sorted sets and list nodes in, and writes to RDB
-//! files and DUMP payloads. Keeping the same bytes makes those payloads a copy, not a
+//! files and DUMP payloads. Keeping the same entries makes those payloads a copy, not a
 //! conversion, and costs no more memory than Redis.
 //!
 //! Layout: a 6-byte header (total bytes, u32 LE; element count, u16 LE, 65535 when unknown), the
@@ -8,10 +8,18 @@
 //! written backwards ("backlen") so the list can be walked from either end. A string that is
 //! the canonical decimal form of a 64-bit integer is stored as that integer in the fewest bytes.
 //!
-//! Positions are byte offsets of entries: [`Listpack::first`], [`Listpack::next`],
-//! [`Listpack::prev`] and [`Listpack::last`] walk them, [`Listpack::get`] reads one. An offset is
-//! valid until the listpack changes.
+//! In memory only the entries are on the heap, in a block of exactly their size (a [`Blob`]);
+//! the header's two fields live beside the pointer and the end byte is implied. That saves
+//! seven bytes per listpack, which for a small hash is often the difference of one allocator
+//! size class. [`Listpack::to_bytes`] and [`Listpack::from_bytes`] convert to and from the
+//! serialized form.
+//!
+//! Positions are byte offsets of entries from the first one: [`Listpack::first`],
+//! [`Listpack::next`], [`Listpack::prev`] and [`Listpack::last`] walk them, [`Listpack::get`]
+//! reads one, [`Listpack::end`] is the offset past the last. An offset is valid until the
+//! listpack changes.
 
+use super::blob::Blob;
 use crate::protocol::reader::parse_i64;
 
 const HEADER: usize = 6;
@@ -77,78 +85,101 @@ fn classify(s: &[u8]) -> Encoded<'_> {
     Encoded::Str(s)
 }
 
-/// Appends the encoding and data of `s` (no backlen).
-fn encode_entry(out: &mut Vec<u8>, s: &[u8]) {
-    match classify(s) {
-        Encoded::Int(n) => encode_int(out, n),
-        Encoded::Str(s) => {
-            let len = s.len();
-            if len < 64 {
-                out.push(0x80 | len as u8);
-            } else if len < 4096 {
-                out.push(0xE0 | (len >> 8) as u8);
-                out.push(len as u8);
-            } else {
-                out.push(0xF0);
-                out.extend_from_slice(&(len as u32).to_le_bytes());
+/// One element, encoded: the encoding byte(s) (and an integer's data), then a string's data,
+/// then the backlen. Built on the stack, written straight into the listpack.
+struct Enc<'a> {
+    head: [u8; 9],
+    head_len: u8,
+    data: &'a [u8],
+}
+
+impl<'a> Enc<'a> {
+    fn new(s: &'a [u8]) -> Enc<'a> {
+        let mut head = [0u8; 9];
+        let (head_len, data): (usize, &[u8]) = match classify(s) {
+            Encoded::Int(n) => (encode_int(&mut head, n), &[]),
+            Encoded::Str(s) => {
+                let len = s.len();
+                let n = if len < 64 {
+                    head[0] = 0x80 | len as u8;
+                    1
+                } else if len < 4096 {
+                    head[0] = 0xE0 | (len >> 8) as u8;
+                    head[1] = len as u8;
+                    2
+                } else {
+                    head[0] = 0xF0;
+                    head[1..5].copy_from_slice(&(len as u32).to_le_bytes());
+                    5
+                };
+                (n, s)
             }
-            out.extend_from_slice(s);
+        };
+        Enc {
+            head,
+            head_len: head_len as u8,
+            data,
         }
+    }
+
+    /// Encoding and data, without the backlen.
+    fn body_len(&self) -> usize {
+        self.head_len as usize + self.data.len()
+    }
+
+    /// The whole entry's size.
+    fn len(&self) -> usize {
+        self.body_len() + backlen_size(self.body_len())
+    }
+
+    /// Writes the entry into `out` (exactly [`Enc::len`] bytes).
+    fn write(&self, out: &mut [u8]) {
+        let h = self.head_len as usize;
+        out[..h].copy_from_slice(&self.head[..h]);
+        out[h..h + self.data.len()].copy_from_slice(self.data);
+        write_backlen(&mut out[self.body_len()..], self.body_len());
     }
 }
 
-fn encode_int(out: &mut Vec<u8>, n: i64) {
+/// Writes the encoding of `n` in the fewest bytes into `out`; returns the bytes used.
+fn encode_int(out: &mut [u8; 9], n: i64) -> usize {
     if (0..=127).contains(&n) {
-        out.push(n as u8);
+        out[0] = n as u8;
+        1
     } else if (-4096..=4095).contains(&n) {
         let u = (n as u64) & 0x1FFF;
-        out.push(0xC0 | (u >> 8) as u8);
-        out.push(u as u8);
+        out[0] = 0xC0 | (u >> 8) as u8;
+        out[1] = u as u8;
+        2
     } else if i16::try_from(n).is_ok() {
-        out.push(0xF1);
-        out.extend_from_slice(&(n as i16).to_le_bytes());
+        out[0] = 0xF1;
+        out[1..3].copy_from_slice(&(n as i16).to_le_bytes());
+        3
     } else if (-8_388_608..=8_388_607).contains(&n) {
-        out.push(0xF2);
-        out.extend_from_slice(&(n as i32).to_le_bytes()[..3]);
+        out[0] = 0xF2;
+        out[1..4].copy_from_slice(&(n as i32).to_le_bytes()[..3]);
+        4
     } else if i32::try_from(n).is_ok() {
-        out.push(0xF3);
-        out.extend_from_slice(&(n as i32).to_le_bytes());
+        out[0] = 0xF3;
+        out[1..5].copy_from_slice(&(n as i32).to_le_bytes());
+        5
     } else {
-        out.push(0xF4);
-        out.extend_from_slice(&n.to_le_bytes());
+        out[0] = 0xF4;
+        out[1..9].copy_from_slice(&n.to_le_bytes());
+        9
     }
 }
 
-/// Appends `len` as a backlen: 7 bits a byte, most significant first, every byte but the first
-/// flagged with 0x80 (read from the end, the flag says "more bytes before this one").
-fn encode_backlen(out: &mut Vec<u8>, len: usize) {
-    let mut groups = [0u8; 5];
-    let mut n = 0;
-    let mut l = len;
-    loop {
-        groups[n] = (l & 127) as u8;
-        n += 1;
-        l >>= 7;
-        if l == 0 {
-            break;
-        }
+/// Writes `len` as a backlen into `out` (exactly `backlen_size(len)` bytes): 7 bits a byte,
+/// most significant first, every byte but the first flagged with 0x80 (read from the end, the
+/// flag says "more bytes before this one").
+fn write_backlen(out: &mut [u8], len: usize) {
+    let n = backlen_size(len);
+    for (i, b) in out[..n].iter_mut().enumerate() {
+        // Byte i holds bits 7 * (n - 1 - i) and up.
+        let group = ((len >> (7 * (n - 1 - i))) & 127) as u8;
+        *b = if i == 0 { group } else { group | 128 };
     }
-    for i in (0..n).rev() {
-        out.push(if i == n - 1 {
-            groups[i]
-        } else {
-            groups[i] | 128
-        });
-    }
-}
-
-/// Encoding, data and backlen of `s`, ready to be spliced in.
-fn entry_bytes(s: &[u8]) -> Vec<u8> {
-    let mut e = Vec::with_capacity(s.len() + 7);
-    encode_entry(&mut e, s);
-    let len = e.len();
-    encode_backlen(&mut e, len);
-    e
 }
 
 /// Size of an entry's encoding+data, from its first byte(s); None when malformed.
@@ -228,11 +259,16 @@ fn decode(b: &[u8]) -> LpValue<'_> {
     }
 }
 
-/// A listpack, owning its bytes.
+/// A listpack, owning its entries. The header and the end byte are not stored: the length and
+/// the count live in the [`Blob`] that holds the entries, and [`Listpack::to_bytes`] puts them
+/// back for RDB files and DUMP payloads.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    bytes: Vec<u8>,
+    /// The entries; the blob's word is the header's count field (COUNT_UNKNOWN past 65534).
+    entries: Blob,
 }
+
+const _: () = assert!(std::mem::size_of::<Listpack>() == 16);
 
 impl std::fmt::Debug for Listpack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -251,14 +287,38 @@ impl Default for Listpack {
     }
 }
 
+/// The count field for `count` elements.
+fn count_field(count: usize) -> u16 {
+    if count < COUNT_UNKNOWN as usize {
+        count as u16
+    } else {
+        COUNT_UNKNOWN
+    }
+}
+
+/// Checks that `entries` is a run of well-formed entries (each encoding's length inside the
+/// bytes, each backlen saying the same length); returns how many there are.
+fn check_entries(entries: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    let mut count = 0usize;
+    while pos < entries.len() {
+        let body = entry_body_len(&entries[pos..])?;
+        let end = pos.checked_add(body)?.checked_add(backlen_size(body))?;
+        if end > entries.len() || read_backlen(&entries[pos + body..end])? != body {
+            return None;
+        }
+        pos = end;
+        count += 1;
+    }
+    Some(count)
+}
+
 impl Listpack {
-    /// An empty listpack.
-    pub fn new() -> Listpack {
-        let mut bytes = Vec::with_capacity(HEADER + 1);
-        bytes.extend_from_slice(&((HEADER + 1) as u32).to_le_bytes());
-        bytes.extend_from_slice(&0u16.to_le_bytes());
-        bytes.push(END);
-        Listpack { bytes }
+    /// An empty listpack (it allocates nothing).
+    pub const fn new() -> Listpack {
+        Listpack {
+            entries: Blob::new(0),
+        }
     }
 
     /// Adopts bytes read from an RDB file or a DUMP payload, after checking every entry (so
@@ -272,28 +332,32 @@ impl Listpack {
             return None;
         }
         let declared = u16::from_le_bytes([bytes[4], bytes[5]]);
-        let mut pos = HEADER;
-        let mut count = 0usize;
-        while bytes[pos] != END {
-            let body = entry_body_len(&bytes[pos..])?;
-            let back = backlen_size(body);
-            let end = pos.checked_add(body)?.checked_add(back)?;
-            if end >= bytes.len() {
-                return None;
-            }
-            // The backlen must say the same length, read from the end.
-            if read_backlen(&bytes[..end])? != body {
-                return None;
-            }
-            pos = end;
-            count += 1;
-        }
-        if pos != bytes.len() - 1 || (declared != COUNT_UNKNOWN && declared as usize != count) {
+        let entries = &bytes[HEADER..bytes.len() - 1];
+        // An end byte where an entry should start is refused there (no encoding begins 0xFF).
+        let count = check_entries(entries)?;
+        if declared != COUNT_UNKNOWN && declared as usize != count {
             return None;
         }
-        let mut lp = Listpack { bytes };
-        lp.set_count(count);
-        Some(lp)
+        Some(Listpack {
+            entries: Blob::from_slice(entries, count_field(count)),
+        })
+    }
+
+    /// A listpack whose entries are the runs `parts`, in order (whole entries of other
+    /// listpacks, as Redis's `lpMerge` and range deletes join them). None when they are not
+    /// well-formed entries.
+    pub fn from_entries(parts: &[&[u8]]) -> Option<Listpack> {
+        let total = parts.iter().map(|p| p.len()).sum();
+        let mut entries = Blob::new(0);
+        let mut at = 0;
+        let out = entries.splice(0, 0, total);
+        for p in parts {
+            out[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        let count = check_entries(entries.as_slice())?;
+        entries.set_word(count_field(count));
+        Some(Listpack { entries })
     }
 
     /// Builds a listpack of `items`, in order.
@@ -305,20 +369,35 @@ impl Listpack {
         lp
     }
 
-    /// The bytes, as Redis stores and serializes them.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+    /// The bytes as Redis stores and serializes them: header, entries, end byte.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.byte_len());
+        out.extend_from_slice(&(self.byte_len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.entries.word().to_le_bytes());
+        out.extend_from_slice(self.entries.as_slice());
+        out.push(END);
+        out
     }
 
-    /// Size in bytes (what `list-max-listpack-size`'s byte limits and Redis's
-    /// `*-max-listpack-value` checks measure).
+    /// The entries, without header and end byte (offsets index them).
+    pub fn entries(&self) -> &[u8] {
+        self.entries.as_slice()
+    }
+
+    /// Size in bytes as Redis counts it, header and end byte included (what
+    /// `list-max-listpack-size`'s byte limits measure).
     pub fn byte_len(&self) -> usize {
-        self.bytes.len()
+        HEADER + self.entries.len() + 1
+    }
+
+    /// Size of the heap block holding the entries (room reserved included).
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
     }
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        let declared = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
+        let declared = self.entries.word();
         if declared != COUNT_UNKNOWN {
             return declared as usize;
         }
@@ -327,37 +406,42 @@ impl Listpack {
 
     /// True when it holds no element.
     pub fn is_empty(&self) -> bool {
-        self.bytes[HEADER] == END
+        self.entries.is_empty()
+    }
+
+    /// The offset just past the last element: where [`Listpack::insert_at`] appends.
+    pub fn end(&self) -> usize {
+        self.entries.len()
     }
 
     /// Offset of the first element.
     pub fn first(&self) -> Option<usize> {
-        (self.bytes[HEADER] != END).then_some(HEADER)
+        (!self.is_empty()).then_some(0)
     }
 
     /// Offset of the last element.
     pub fn last(&self) -> Option<usize> {
-        self.prev(self.bytes.len() - 1)
+        self.prev(self.end())
     }
 
     /// Offset of the element after the one at `pos`.
     pub fn next(&self, pos: usize) -> Option<usize> {
         let next = pos + self.entry_len(pos);
-        (self.bytes[next] != END).then_some(next)
+        (next < self.end()).then_some(next)
     }
 
-    /// Offset of the element before `pos` (`pos` may be the end byte's offset).
+    /// Offset of the element before `pos` (`pos` may be [`Listpack::end`]).
     pub fn prev(&self, pos: usize) -> Option<usize> {
-        if pos <= HEADER {
+        if pos == 0 {
             return None;
         }
-        let body = read_backlen(&self.bytes[..pos]).unwrap_or(0);
+        let body = read_backlen(&self.entries()[..pos]).unwrap_or(0);
         Some(pos - body - backlen_size(body))
     }
 
     /// The element at `pos`.
     pub fn get(&self, pos: usize) -> LpValue<'_> {
-        decode(&self.bytes[pos..])
+        decode(&self.entries()[pos..])
     }
 
     /// Offset of element `index`; negative counts from the end (-1 is the last).
@@ -403,26 +487,63 @@ impl Listpack {
 
     /// Appends an element.
     pub fn push_back(&mut self, s: &[u8]) {
-        let at = self.bytes.len() - 1;
-        self.splice(at, 0, &entry_bytes(s), 1);
+        self.insert_at(self.end(), s);
     }
 
     /// Prepends an element.
     pub fn push_front(&mut self, s: &[u8]) {
-        self.splice(HEADER, 0, &entry_bytes(s), 1);
+        self.insert_at(0, s);
     }
 
-    /// Inserts an element before the one at `pos` (or at the end, given the end's offset:
-    /// `byte_len() - 1`). Returns the new element's offset.
+    /// Inserts an element before the one at `pos` (or at the end, given [`Listpack::end`]).
+    /// Returns the new element's offset.
     pub fn insert_at(&mut self, pos: usize, s: &[u8]) -> usize {
-        self.splice(pos, 0, &entry_bytes(s), 1);
+        self.insert_many(pos, &[s]);
         pos
+    }
+
+    /// Inserts `items`, in order, before the element at `pos` (or at the end, given
+    /// [`Listpack::end`]): one reallocation for all of them (a hash's field and value, a
+    /// sorted set's member and score).
+    pub fn insert_many(&mut self, pos: usize, items: &[&[u8]]) {
+        let mut encs = [const { None }; 2];
+        if items.len() > encs.len() {
+            for (i, s) in items.iter().enumerate() {
+                let at = self.nth_after(pos, i);
+                self.insert_many(at, &[s]);
+            }
+            return;
+        }
+        let mut total = 0;
+        for (slot, s) in encs.iter_mut().zip(items) {
+            let e = Enc::new(s);
+            total += e.len();
+            *slot = Some(e);
+        }
+        let gap = self.entries.splice(pos, 0, total);
+        let mut at = 0;
+        for e in encs.iter().flatten() {
+            e.write(&mut gap[at..at + e.len()]);
+            at += e.len();
+        }
+        self.count_changed(items.len() as isize);
+    }
+
+    /// The offset `i` elements after `pos` (the end when there are fewer).
+    fn nth_after(&self, pos: usize, i: usize) -> usize {
+        let mut at = pos;
+        for _ in 0..i {
+            at = self.next(at).unwrap_or(self.end());
+        }
+        at
     }
 
     /// Replaces the element at `pos`. Returns its offset (unchanged).
     pub fn replace(&mut self, pos: usize, s: &[u8]) -> usize {
         let old = self.entry_len(pos);
-        self.splice(pos, old, &entry_bytes(s), 0);
+        let e = Enc::new(s);
+        let gap = self.entries.splice(pos, old, e.len());
+        e.write(gap);
         pos
     }
 
@@ -434,45 +555,65 @@ impl Listpack {
     /// Removes up to `n` elements starting at `pos`; returns the offset of the element after
     /// them.
     pub fn remove_run(&mut self, pos: usize, n: usize) -> Option<usize> {
+        self.remove_run_inner(pos, n, false)
+    }
+
+    /// [`Listpack::remove_run`] for the first step of a move (a sorted set's member going to
+    /// its new score): the bytes freed stay as room for the insert that follows, and the caller
+    /// ends with [`Listpack::shrink_to_fit`], so that the block is reallocated once at most
+    /// instead of shrunk, then grown again.
+    pub fn remove_run_keeping_room(&mut self, pos: usize, n: usize) {
+        self.remove_run_inner(pos, n, true);
+    }
+
+    fn remove_run_inner(&mut self, pos: usize, n: usize, keep_room: bool) -> Option<usize> {
         let mut end = pos;
         let mut removed = 0;
-        while removed < n && self.bytes[end] != END {
+        while removed < n && end < self.end() {
             end += self.entry_len(end);
             removed += 1;
         }
-        self.splice(pos, end - pos, &[], -(removed as isize));
-        (self.bytes[pos] != END).then_some(pos)
+        if keep_room {
+            self.entries.splice_keeping_room(pos, end - pos, 0);
+        } else {
+            self.entries.splice(pos, end - pos, 0);
+        }
+        self.count_changed(-(removed as isize));
+        (pos < self.end()).then_some(pos)
+    }
+
+    /// Makes room for `extra` more bytes of entries, growing by the size so far, so that a
+    /// listpack pushed to again and again (a list's end node) moves rarely. Every other edit
+    /// keeps the block exact, as Redis's `lpInsert` reallocates to the byte.
+    pub fn reserve(&mut self, extra: usize) {
+        self.entries.reserve(extra);
+    }
+
+    /// Gives back the room [`Listpack::reserve`] made (a node that stopped growing).
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+
+    /// Bytes the entry for `s` takes (what a push adds).
+    pub fn entry_size(s: &[u8]) -> usize {
+        Enc::new(s).len()
     }
 
     /// Full size of the entry at `pos`: encoding, data and backlen.
     fn entry_len(&self, pos: usize) -> usize {
-        let body = entry_body_len(&self.bytes[pos..]).unwrap_or(1);
+        let body = entry_body_len(&self.entries()[pos..]).unwrap_or(1);
         body + backlen_size(body)
     }
 
-    fn splice(&mut self, at: usize, remove: usize, insert: &[u8], delta: isize) {
-        self.bytes.splice(at..at + remove, insert.iter().copied());
-        let total = self.bytes.len() as u32;
-        self.bytes[..4].copy_from_slice(&total.to_le_bytes());
-        let declared = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
+    /// Updates the count field after `delta` elements came or went.
+    fn count_changed(&mut self, delta: isize) {
+        let declared = self.entries.word();
         let count = if declared == COUNT_UNKNOWN {
             self.iter().count()
         } else {
             (declared as isize + delta) as usize
         };
-        self.set_count(count);
-        if self.bytes.capacity() > 2 * self.bytes.len() + 64 {
-            self.bytes.shrink_to_fit();
-        }
-    }
-
-    fn set_count(&mut self, count: usize) {
-        let field = if count < COUNT_UNKNOWN as usize {
-            count as u16
-        } else {
-            COUNT_UNKNOWN
-        };
-        self.bytes[4..6].copy_from_slice(&field.to_le_bytes());
+        self.entries.set_word(count_field(count));
     }
 }
 
@@ -530,13 +671,13 @@ mod tests {
         // single quicklist node), and the one of `HSET h f1 v1 f2 123`.
         let lp = Listpack::from_items([&b"a"[..], b"1", b"-1", b"1000", b"hello"].iter().copied());
         assert_eq!(
-            lp.as_bytes(),
-            &hex("1900000005008161020101dfff02c3e8028568656c6c6f06ff")[..]
+            lp.to_bytes(),
+            hex("1900000005008161020101dfff02c3e8028568656c6c6f06ff")
         );
         let hash = Listpack::from_items([&b"f1"[..], b"v1", b"f2", b"123"].iter().copied());
         assert_eq!(
-            hash.as_bytes(),
-            &hex("1500000004008266310382763103826632037b01ff")[..]
+            hash.to_bytes(),
+            hex("1500000004008266310382763103826632037b01ff")
         );
     }
 
@@ -572,7 +713,7 @@ mod tests {
             assert!(matches!(v, LpValue::Int(_)), "{want}");
             assert_eq!(v.to_vec(), want.as_bytes());
         }
-        let again = Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap();
+        let again = Listpack::from_bytes(lp.to_bytes()).unwrap();
         assert_eq!(again, lp);
     }
 
@@ -599,7 +740,7 @@ mod tests {
         }
         back.reverse();
         assert_eq!(back, strings);
-        assert!(Listpack::from_bytes(lp.as_bytes().to_vec()).is_some());
+        assert!(Listpack::from_bytes(lp.to_bytes()).is_some());
     }
 
     #[test]
@@ -627,6 +768,55 @@ mod tests {
     }
 
     #[test]
+    fn the_block_is_exact_and_long_backlens_match_redis() {
+        let mut lp = Listpack::new();
+        assert_eq!((lp.capacity(), lp.byte_len()), (0, 7));
+        lp.insert_many(0, &[b"field", b"value"]);
+        lp.insert_many(lp.end(), &[b"f2", b"12345"]);
+        lp.insert_many(0, &[b"a", b"b", b"c"]);
+        assert_eq!(lp.len(), 7);
+        assert_eq!(lp.capacity(), lp.entries().len());
+        assert_eq!(
+            items(&lp),
+            ["a", "b", "c", "field", "value", "f2", "12345"].map(|s| s.as_bytes().to_vec())
+        );
+        lp.remove_run(lp.seek(1).unwrap(), 2);
+        lp.replace(0, b"a much longer first element");
+        assert_eq!(lp.capacity(), lp.entries().len());
+        // Body lengths at the edges of each backlen size, 16383 taking three bytes as in Redis's
+        // lpEncodeBacklen.
+        for body in [127usize, 128, 16382, 16383, 16384] {
+            let head = if body < 4101 { 2 } else { 5 };
+            let s = vec![b'x'; body - head];
+            let one = Listpack::from_items([&s[..]]);
+            assert_eq!(one.entries().len(), body + backlen_size(body));
+            assert_eq!(Listpack::from_bytes(one.to_bytes()), Some(one.clone()));
+            assert_eq!(one.get(one.last().unwrap()).to_vec(), s);
+        }
+        let big = Listpack::from_items([&vec![b'x'; 16378][..]]);
+        assert_eq!(&big.entries()[big.end() - 3..], &[0, 0xFF, 0xFF]);
+    }
+
+    #[test]
+    fn entries_join_and_reserved_room_goes_back() {
+        let a = Listpack::from_items([&b"1"[..], b"two"]);
+        let b = Listpack::from_items([&b"three"[..]]);
+        let joined = Listpack::from_entries(&[a.entries(), b.entries()]).unwrap();
+        assert_eq!(joined, Listpack::from_items([&b"1"[..], b"two", b"three"]));
+        assert!(Listpack::from_entries(&[&a.entries()[1..]]).is_none());
+        assert_eq!(Listpack::from_entries(&[]), Some(Listpack::new()));
+        let mut lp = Listpack::new();
+        for i in 0..100 {
+            lp.reserve(Listpack::entry_size(b"element"));
+            lp.push_back(format!("element{i}").as_bytes());
+        }
+        assert!(lp.capacity() > lp.entries().len());
+        lp.shrink_to_fit();
+        assert_eq!(lp.capacity(), lp.entries().len());
+        assert_eq!(lp.len(), 100);
+    }
+
+    #[test]
     fn find_skips_values() {
         let lp = Listpack::from_items([&b"f1"[..], b"f2", b"f2", b"v2"].iter().copied());
         // As a hash: fields at even positions. "f2" as a field is the third element.
@@ -639,7 +829,7 @@ mod tests {
     #[test]
     fn malformed_bytes_are_refused() {
         let good = Listpack::from_items([&b"abc"[..], b"12"].iter().copied());
-        let bytes = good.as_bytes().to_vec();
+        let bytes = good.to_bytes();
         assert!(Listpack::from_bytes(bytes.clone()).is_some());
         for cut in 0..bytes.len() {
             assert!(
@@ -653,8 +843,13 @@ mod tests {
         let mut wrong_len = bytes.clone();
         wrong_len[HEADER] = 0x85; // a 5-byte string where 3 are
         assert!(Listpack::from_bytes(wrong_len).is_none());
-        let mut bad_backlen = bytes;
+        let mut bad_backlen = bytes.clone();
         bad_backlen[HEADER + 4] = 9;
         assert!(Listpack::from_bytes(bad_backlen).is_none());
+        let mut early_end = bytes;
+        early_end[HEADER + 5] = END;
+        let total = early_end.len() as u32;
+        early_end[..4].copy_from_slice(&total.to_le_bytes());
+        assert!(Listpack::from_bytes(early_end).is_none());
     }
 }

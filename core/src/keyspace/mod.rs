@@ -1,5 +1,6 @@
 //! A shard's data: its databases, and the counters INFO reports about them.
 
+pub mod blob;
 pub mod bytes;
 pub mod db;
 pub mod dump;

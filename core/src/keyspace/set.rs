@@ -29,6 +29,7 @@ use std::sync::OnceLock;
 use hashbrown::hash_table::Entry as TableEntry;
 use hashbrown::HashTable;
 
+use super::blob::Blob;
 use super::bytes::Bytes;
 use super::dump::{self, RdbObject, RdbString, RDB_TYPE_SET, RDB_TYPE_SET_INTSET};
 use crate::config::Config;
@@ -157,57 +158,72 @@ fn int_width(v: i64) -> usize {
     }
 }
 
-/// Redis's intset: the header, then sorted integers of one width, all little endian.
+/// Redis's intset: sorted integers of one width, all little endian. The header (width and
+/// count) is not stored: the width is the blob's word and the count follows from the length;
+/// [`IntSet::to_blob`] writes Redis's layout for RDB files and DUMP payloads.
 #[derive(Clone, PartialEq)]
 struct IntSet {
-    blob: Vec<u8>,
+    ints: Blob,
 }
+
+/// Most integers an intset holds: its bytes must fit the blob's 32-bit length.
+const INTSET_MAX: usize = u32::MAX as usize / 8;
 
 impl IntSet {
     fn new() -> IntSet {
-        let mut blob = Vec::with_capacity(INTSET_HEADER + 2);
-        blob.extend_from_slice(&2u32.to_le_bytes());
-        blob.extend_from_slice(&0u32.to_le_bytes());
-        IntSet { blob }
+        IntSet { ints: Blob::new(2) }
     }
 
-    /// An intset from its blob, checked as Redis's `intsetValidateIntegrity` does in its deep
-    /// mode (a known width, a length that matches the count, integers strictly ascending) and
-    /// not empty. None when it is not one.
-    fn from_blob(blob: Vec<u8>) -> Option<IntSet> {
+    /// An intset from Redis's blob, checked as Redis's `intsetValidateIntegrity` does in its
+    /// deep mode (a known width, a length that matches the count, integers strictly ascending)
+    /// and not empty. None when it is not one.
+    fn from_blob(blob: &[u8]) -> Option<IntSet> {
         if blob.len() < INTSET_HEADER {
             return None;
         }
-        let set = IntSet { blob };
-        let width = set.width();
+        let width = u32::from_le_bytes(blob[..4].try_into().ok()?) as usize;
         if !matches!(width, 2 | 4 | 8) {
             return None;
         }
-        let count = set.len();
-        if count == 0 || count.checked_mul(width)?.checked_add(INTSET_HEADER)? != set.blob.len() {
+        let count = u32::from_le_bytes(blob[4..8].try_into().ok()?) as usize;
+        if count == 0 || count.checked_mul(width)?.checked_add(INTSET_HEADER)? != blob.len() {
             return None;
         }
+        let set = IntSet {
+            ints: Blob::from_slice(&blob[INTSET_HEADER..], width as u16),
+        };
         let ascending = (1..count).all(|i| set.get(i - 1) < set.get(i));
         ascending.then_some(set)
     }
 
+    /// Redis's blob: width and count (u32 LE each), then the integers.
+    fn to_blob(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(INTSET_HEADER + self.ints.len());
+        out.extend_from_slice(&(self.width() as u32).to_le_bytes());
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        out.extend_from_slice(self.ints.as_slice());
+        out
+    }
+
     fn width(&self) -> usize {
-        u32::from_le_bytes([self.blob[0], self.blob[1], self.blob[2], self.blob[3]]) as usize
+        self.ints.word() as usize
     }
 
     fn len(&self) -> usize {
-        u32::from_le_bytes([self.blob[4], self.blob[5], self.blob[6], self.blob[7]]) as usize
+        self.ints.len() / self.width()
     }
 
-    fn set_len(&mut self, n: usize) {
-        self.blob[4..8].copy_from_slice(&(n as u32).to_le_bytes());
+    /// Bytes of the heap block (for memory tests).
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.ints.capacity()
     }
 
     /// The integer at position `i` (< len).
     fn get(&self, i: usize) -> i64 {
         let w = self.width();
-        let at = INTSET_HEADER + i * w;
-        let b = &self.blob[at..at + w];
+        let at = i * w;
+        let b = &self.ints.as_slice()[at..at + w];
         match w {
             2 => i64::from(i16::from_le_bytes([b[0], b[1]])),
             4 => i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
@@ -257,11 +273,9 @@ impl IntSet {
         let Err(pos) = self.search(v) else {
             return false;
         };
-        let at = INTSET_HEADER + pos * w;
-        let bytes = v.to_le_bytes();
-        self.blob.splice(at..at, bytes[..w].iter().copied());
-        let n = self.len();
-        self.set_len(n + 1);
+        self.ints
+            .splice(pos * w, 0, w)
+            .copy_from_slice(&v.to_le_bytes()[..w]);
         true
     }
 
@@ -270,19 +284,16 @@ impl IntSet {
     fn upgrade_and_add(&mut self, v: i64) {
         let n = self.len();
         let w = int_width(v);
-        let mut blob = Vec::with_capacity(INTSET_HEADER + (n + 1) * w);
-        blob.extend_from_slice(&(w as u32).to_le_bytes());
-        blob.extend_from_slice(&((n + 1) as u32).to_le_bytes());
-        if v < 0 {
-            blob.extend_from_slice(&v.to_le_bytes()[..w]);
-        }
+        let mut ints = Blob::new(w as u16);
+        let out = ints.splice(0, 0, (n + 1) * w);
+        let first = usize::from(v < 0);
         for i in 0..n {
-            blob.extend_from_slice(&self.get(i).to_le_bytes()[..w]);
+            let at = (i + first) * w;
+            out[at..at + w].copy_from_slice(&self.get(i).to_le_bytes()[..w]);
         }
-        if v >= 0 {
-            blob.extend_from_slice(&v.to_le_bytes()[..w]);
-        }
-        self.blob = blob;
+        let at = if v < 0 { 0 } else { n * w };
+        out[at..at + w].copy_from_slice(&v.to_le_bytes()[..w]);
+        self.ints = ints;
     }
 
     /// Removes `v`; false when it was not there (`intsetRemove`). The width stays.
@@ -294,11 +305,7 @@ impl IntSet {
             return false;
         };
         let w = self.width();
-        let at = INTSET_HEADER + pos * w;
-        self.blob.drain(at..at + w);
-        let n = self.len();
-        self.set_len(n - 1);
-        self.shrink();
+        self.ints.splice(pos * w, w, 0);
         true
     }
 
@@ -306,25 +313,15 @@ impl IntSet {
     /// width stays, as when Redis removes them one by one.
     fn remove_marked(&mut self, gone: &[bool]) {
         let w = self.width();
-        let mut write = INTSET_HEADER;
-        let mut kept = 0;
+        let mut write = 0;
+        let bytes = self.ints.as_mut_slice();
         for (i, &g) in gone.iter().enumerate() {
             if !g {
-                let at = INTSET_HEADER + i * w;
-                self.blob.copy_within(at..at + w, write);
+                bytes.copy_within(i * w..(i + 1) * w, write);
                 write += w;
-                kept += 1;
             }
         }
-        self.blob.truncate(write);
-        self.set_len(kept);
-        self.shrink();
-    }
-
-    fn shrink(&mut self) {
-        if self.blob.capacity() > 64 && self.blob.len() * 2 < self.blob.capacity() {
-            self.blob.shrink_to_fit();
-        }
+        self.ints.truncate(write);
     }
 
     fn iter(&self) -> impl Iterator<Item = i64> + '_ {
@@ -448,14 +445,17 @@ impl Table {
 #[derive(Clone)]
 enum Repr {
     Ints(IntSet),
-    Table(Table),
+    Table(Box<Table>),
 }
 
-/// A set value.
+/// A set value: 16 bytes, so that a [`super::Value`] holds it without a box (a small intset is
+/// then one exact allocation besides its key's slot).
 #[derive(Clone)]
 pub struct Set {
     repr: Repr,
 }
+
+const _: () = assert!(std::mem::size_of::<Set>() == 16);
 
 impl Default for Set {
     fn default() -> Set {
@@ -524,9 +524,9 @@ impl Set {
     }
 
     /// The intset's blob as Redis lays it out (header and integers), when the set is one.
-    pub fn intset_blob(&self) -> Option<&[u8]> {
+    pub fn intset_blob(&self) -> Option<Vec<u8>> {
         match &self.repr {
-            Repr::Ints(s) => Some(&s.blob),
+            Repr::Ints(s) => Some(s.to_blob()),
             Repr::Table(_) => None,
         }
     }
@@ -559,7 +559,7 @@ impl Set {
                         return false;
                     }
                     let n = s.len();
-                    if n as u64 > max_intset || n >= u32::MAX as usize {
+                    if n as u64 > max_intset || n >= INTSET_MAX {
                         self.convert_to_table(n);
                     }
                     return true;
@@ -597,7 +597,7 @@ impl Set {
             for v in s.iter() {
                 t.insert(buf.format(v).as_bytes());
             }
-            self.repr = Repr::Table(t);
+            self.repr = Repr::Table(Box::new(t));
         }
     }
 
@@ -750,7 +750,7 @@ impl RdbObject for Set {
         match &self.repr {
             Repr::Ints(s) => {
                 out.push(RDB_TYPE_SET_INTSET);
-                dump::write_string(out, &s.blob, compress);
+                dump::write_string(out, &s.to_blob(), compress);
             }
             Repr::Table(t) => {
                 out.push(RDB_TYPE_SET);
@@ -771,7 +771,7 @@ impl RdbObject for Set {
         match rdb_type {
             RDB_TYPE_SET_INTSET => {
                 let blob = dump::read_string(input)?.into_bytes();
-                let ints = IntSet::from_blob(blob)?;
+                let ints = IntSet::from_blob(&blob)?;
                 let n = ints.len();
                 let mut set = Set {
                     repr: Repr::Ints(ints),
@@ -789,7 +789,7 @@ impl RdbObject for Set {
                 let mut set = if n as u64 > max_intset {
                     // Each member takes at least one byte: never reserve beyond the input.
                     Set {
-                        repr: Repr::Table(Table::with_capacity(n.min(input.len()))),
+                        repr: Repr::Table(Box::new(Table::with_capacity(n.min(input.len())))),
                     }
                 } else {
                     Set::new()
@@ -856,6 +856,9 @@ mod tests {
         assert!(!s.remove(b"abc"));
         assert_eq!(s.intset_blob().unwrap()[0], 8);
         assert_eq!(s.encoding(), "intset");
+        // The integers alone are on the heap, in a block of exactly their size.
+        let Repr::Ints(is) = &s.repr else { panic!() };
+        assert_eq!(is.capacity(), 4 * 8);
         assert!(s.contains(b"-70000"));
         assert!(!s.contains(b"70000"));
         assert!(!s.contains(b"99999999999"));

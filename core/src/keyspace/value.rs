@@ -3,8 +3,10 @@
 use super::bytes::Bytes;
 use super::{Hash, List, Set, ZSet};
 
-/// A key's value. Collections are boxed so that every value, whatever its type, takes the same
-/// 24 bytes in the table's slot; each collection picks its own encoding inside (see its module).
+/// A key's value, 24 bytes in the table's slot whatever its type. A hash, a set and a sorted
+/// set are 16 bytes each and sit here directly: a small one is then a single allocation (its
+/// listpack or intset, exactly sized), as Redis spends one robj and one listpack. A list keeps
+/// its quicklist header in a box.
 ///
 /// A copy keeps the encoding, as Redis's `dupStringObject` does: a `raw` string (one with spare
 /// room, see [`Value::encoding`]) stays `raw`.
@@ -17,11 +19,11 @@ pub enum Value {
     /// A list (`quicklist`).
     List(Box<List>),
     /// A hash (`listpack` or `hashtable`).
-    Hash(Box<Hash>),
+    Hash(Hash),
     /// A set (`intset` or `hashtable`).
-    Set(Box<Set>),
+    Set(Set),
     /// A sorted set (`listpack` or `skiplist`).
-    ZSet(Box<ZSet>),
+    ZSet(ZSet),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 24);

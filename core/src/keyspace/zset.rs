@@ -42,9 +42,12 @@ impl Limits {
     }
 }
 
-/// A sorted set value.
+/// A sorted set value: 16 bytes, so that a [`super::Value`] holds it without a box (a small
+/// one is then one exact allocation, its listpack's entries, besides its key's slot).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ZSet(Repr);
+
+const _: () = assert!(std::mem::size_of::<ZSet>() == 16);
 
 #[derive(Clone, Debug, PartialEq)]
 enum Repr {
@@ -132,8 +135,7 @@ impl ZSet {
         match &mut self.0 {
             Repr::Packed(lp) => {
                 if let Some((pos, _)) = packed::find(lp, member) {
-                    packed::remove_at(lp, pos);
-                    packed::insert(lp, member, score);
+                    packed::move_to(lp, pos, member, score);
                 }
             }
             Repr::Sorted(s) => {
@@ -281,10 +283,10 @@ impl ZSet {
         }
     }
 
-    /// Heap bytes of the large encoding's structures (tests and memory reports).
+    /// Heap bytes of the set's structures (tests and memory reports).
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {
-            Repr::Packed(lp) => lp.byte_len(),
+            Repr::Packed(lp) => lp.capacity(),
             Repr::Sorted(s) => s.heap_bytes(),
         }
     }

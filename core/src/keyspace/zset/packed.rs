@@ -58,20 +58,17 @@ pub fn insert(lp: &mut Listpack, member: &[u8], score: f64) {
             cur > score || (cur == score && with_bytes(lp.get(m), |b| b > member))
         })
         .map(|(m, _)| m)
-        .unwrap_or(lp.byte_len() - 1);
+        .unwrap_or(lp.end());
     let mut buf = [0u8; 64];
     let n = stored_text(score, &mut buf);
-    let m = lp.insert_at(at, member);
-    let after = lp.next(m).unwrap_or(lp.byte_len() - 1);
-    lp.insert_at(after, &buf[..n]);
+    lp.insert_many(at, &[member, &buf[..n]]);
 }
 
 /// Appends a pair at the end (the caller keeps the order).
 pub fn push(lp: &mut Listpack, member: &[u8], score: f64) {
     let mut buf = [0u8; 64];
     let n = stored_text(score, &mut buf);
-    lp.push_back(member);
-    lp.push_back(&buf[..n]);
+    lp.insert_many(lp.end(), &[member, &buf[..n]]);
 }
 
 /// The 0-based rank of `member`.
@@ -114,6 +111,13 @@ pub fn remove_ranks(lp: &mut Listpack, ranks: Range<usize>) {
     if let Some(m) = seek(lp, ranks.start) {
         lp.remove_run(m, 2 * ranks.len());
     }
+}
+
+/// Moves the pair whose member entry is at `pos` to `score`'s place: one reallocation at most.
+pub fn move_to(lp: &mut Listpack, pos: usize, member: &[u8], score: f64) {
+    lp.remove_run_keeping_room(pos, 2);
+    insert(lp, member, score);
+    lp.shrink_to_fit();
 }
 
 /// Removes the pair whose member entry is at `pos`.

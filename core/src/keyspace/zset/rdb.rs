@@ -33,7 +33,7 @@ impl RdbObject for ZSet {
         match &self.0 {
             Repr::Packed(lp) => {
                 out.push(RDB_TYPE_ZSET_LISTPACK);
-                write_string(out, lp.as_bytes(), compress);
+                write_string(out, &lp.to_bytes(), compress);
             }
             Repr::Sorted(s) => {
                 out.push(RDB_TYPE_ZSET_2);
