@@ -42,10 +42,10 @@ free_port() {
 }
 
 port_tessera=$(free_port)
-"$TESSERA" --port "$port_tessera" --threads 1 >"$WORK/tessera.log" 2>&1 &
+"$TESSERA" --port "$port_tessera" --threads 1 --save "" --dir "$WORK" >"$WORK/tessera.log" 2>&1 &
 PIDS+=($!)
 port_redis=$(free_port)
-redis-server --port "$port_redis" --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+redis-server --port "$port_redis" --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
 for i in 0 1; do
     port=$port_tessera log=$WORK/tessera.log
