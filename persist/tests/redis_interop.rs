@@ -120,7 +120,7 @@ fn dataset() -> Vec<(String, Vec<Vec<String>>, Value)> {
             hash.set(it.as_bytes(), v.as_bytes(), &config);
             cmds.push(s(&["HSET", &key, it, v]));
         }
-        out.push((key, cmds, Value::Hash(Box::new(hash))));
+        out.push((key, cmds, Value::Hash(hash)));
 
         for (kind, members) in [("str", &items), ("int", &nums)] {
             let key = format!("set:{name}:{kind}");
@@ -130,7 +130,7 @@ fn dataset() -> Vec<(String, Vec<Vec<String>>, Value)> {
                 set.add(m.as_bytes(), config.set_max_intset_entries);
                 cmds.push(s(&["SADD", &key, m]));
             }
-            out.push((key, cmds, Value::Set(Box::new(set))));
+            out.push((key, cmds, Value::Set(set)));
         }
 
         let key = format!("z:{name}");
@@ -141,7 +141,7 @@ fn dataset() -> Vec<(String, Vec<Vec<String>>, Value)> {
             zset.insert(it.as_bytes(), score, limits);
             cmds.push(s(&["ZADD", &key, &score.to_string(), it]));
         }
-        out.push((key, cmds, Value::ZSet(Box::new(zset))));
+        out.push((key, cmds, Value::ZSet(zset)));
     }
     out
 }

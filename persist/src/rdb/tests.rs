@@ -38,13 +38,13 @@ fn sample_values() -> Vec<(&'static str, Value)> {
         ("long", Value::string(&b"abcdefghij".repeat(10))),
         ("small_list", Value::List(Box::new(small_list))),
         ("big_list", Value::List(Box::new(big_list))),
-        ("small_hash", Value::Hash(Box::new(small_hash))),
-        ("big_hash", Value::Hash(Box::new(big_hash))),
-        ("intset", Value::Set(Box::new(intset))),
-        ("small_set", Value::Set(Box::new(small_set))),
-        ("big_set", Value::Set(Box::new(big_set))),
-        ("small_zset", Value::ZSet(Box::new(small_zset))),
-        ("big_zset", Value::ZSet(Box::new(big_zset))),
+        ("small_hash", Value::Hash(small_hash)),
+        ("big_hash", Value::Hash(big_hash)),
+        ("intset", Value::Set(intset)),
+        ("small_set", Value::Set(small_set)),
+        ("big_set", Value::Set(big_set)),
+        ("small_zset", Value::ZSet(small_zset)),
+        ("big_zset", Value::ZSet(big_zset)),
     ];
     let encodings: Vec<_> = out.iter().map(|(_, v)| v.encoding()).collect();
     assert_eq!(
