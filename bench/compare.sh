@@ -379,7 +379,7 @@ free_port PORT_redis
 free_port PORT_ceiling
 echo "== servers"
 start_server tessera "$CG_TESSERA" "$SERVER_CPU" "$TESSERA" --port "$PORT_tessera" --threads 1 \
-    --save "" --appendonly no --logfile "$WORK/tessera.log"
+    --save "" --appendonly no --logfile "$WORK/tessera.log" --dir "$WORK"
 start_server redis "$CG_REDIS" "$SERVER_CPU" redis-server --port "$PORT_redis" --save "" \
     --appendonly no --logfile "$WORK/redis.log" --dir "$WORK"
 start_server ceiling "$CG_CEILING" "$SERVER_CPU" "$CEILING" --port "$PORT_ceiling" --threads 1 \
@@ -423,7 +423,7 @@ for server in tessera redis ceiling; do stop_server "$(eval echo "\$PID_$server"
 echo "== D: tessera --threads 2, keys of the connection's own shard vs of the other shard"
 free_port PORT_tessera
 start_server tessera "" "" "$TESSERA" --port "$PORT_tessera" --threads 2 --save "" \
-    --appendonly no --logfile "$WORK/tessera-d.log"
+    --appendonly no --logfile "$WORK/tessera-d.log" --dir "$WORK"
 preload "$PORT_tessera" $KEYS --data-size 32
 for round in $(seq 1 "$ROUNDS"); do
     for keys in local remote; do
@@ -446,7 +446,7 @@ memory_per_key() { # server command...
     free_port "PORT_$server"
     port=$(eval echo "\$PORT_$server")
     start_server "$server" "" "$SERVER_CPU" "$@" --port "$port" --save "" --appendonly no \
-        --logfile "$WORK/$server-mem.log"
+        --logfile "$WORK/$server-mem.log" --dir "$WORK"
     pid=$(eval echo "\$PID_$server")
     u0=$(used_memory "$port"); r0=$(rss "$pid")
     preload "$port" "$MEM_KEYS" --key-digits 8 --data-size 16

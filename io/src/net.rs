@@ -136,7 +136,10 @@ pub async fn run(
         } else {
             SPIN_IDLE
         };
-        if idle_rounds < spin {
+        // While a snapshot is written on this shard its task keeps glommio busy, and glommio
+        // would look at the eventfd a sleeping loop waits on only between its own ticks: stay
+        // awake and look at the ring every turn instead.
+        if idle_rounds < spin || shard.borrow().node.saving.load(Ordering::Acquire) {
             glommio::executor().yield_now().await;
             continue;
         }

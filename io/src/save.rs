@@ -102,6 +102,9 @@ async fn write_image(
                     .ok_or_else(|| format!("shard {s} gave no keys for db {db}"))?;
                 let done = body[0] == 1;
                 sink.keys(body[1..].to_vec()).await.map_err(write_err)?;
+                // A chunk of this shard's own keys was encoded inline: let its connections
+                // have their turn before the next one, so the image never holds them up long.
+                glommio::executor().yield_now().await;
                 if done {
                     break;
                 }
