@@ -71,6 +71,22 @@ fn refuse(sh: &mut Shard, idx: usize, msg: &str) {
     reply_now(sh, idx, |r| r.error(msg));
 }
 
+/// Refuses a command the server cannot take now (OOM, MISCONF). An EXEC refused so discards its
+/// transaction, saying why, as Redis's `execCommandAbort`; anything else is refused as usual.
+fn refuse_or_abort(sh: &mut Shard, idx: usize, cmd: &Command, msg: &str) -> Flow {
+    if matches!(cmd.run, Run::Node(commands::NodeCmd::Exec)) {
+        if let Some(conn) = sh.conns[idx].as_mut() {
+            conn.multi = None;
+            conn.multi_failed = false;
+        }
+        crate::multi::unwatch(sh, idx);
+        reply_now(sh, idx, |r| r.error(&errors::exec_abort(msg)));
+    } else {
+        refuse(sh, idx, msg);
+    }
+    Flow::Continue
+}
+
 /// Checks and runs one command of connection `idx`.
 pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
     let now = sh.clock;
@@ -120,31 +136,10 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
         return Flow::Retry;
     }
     if crate::evict::refuses(sh, idx, cmd, args) {
-        if matches!(cmd.run, Run::Node(commands::NodeCmd::Exec)) {
-            // As Redis's execCommandAbort: the transaction is discarded, saying why.
-            if let Some(conn) = sh.conns[idx].as_mut() {
-                conn.multi = None;
-                conn.multi_failed = false;
-            }
-            crate::multi::unwatch(sh, idx);
-            reply_now(sh, idx, |r| r.error(&errors::exec_abort(errors::OOM)));
-        } else {
-            refuse(sh, idx, errors::OOM);
-        }
-        return Flow::Continue;
+        return refuse_or_abort(sh, idx, cmd, errors::OOM);
     }
     if crate::save::refuses(sh, idx, cmd) {
-        if matches!(cmd.run, Run::Node(commands::NodeCmd::Exec)) {
-            if let Some(conn) = sh.conns[idx].as_mut() {
-                conn.multi = None;
-                conn.multi_failed = false;
-            }
-            crate::multi::unwatch(sh, idx);
-            reply_now(sh, idx, |r| r.error(&errors::exec_abort(errors::MISCONF)));
-        } else {
-            refuse(sh, idx, errors::MISCONF);
-        }
-        return Flow::Continue;
+        return refuse_or_abort(sh, idx, cmd, errors::MISCONF);
     }
     if sh.node.loading.load(std::sync::atomic::Ordering::Acquire) && !cmd.has(flags::LOADING) {
         refuse(sh, idx, errors::LOADING);
