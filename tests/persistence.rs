@@ -404,31 +404,17 @@ fn multi_shard_writes_are_whole_in_every_image() {
 
 /// Runs Tessera on `dir` expecting it to refuse to start; returns what it logged.
 fn refused_start(dir: &Dir) -> String {
-    let log = dir.file("tessera.log");
-    let out = fs::File::create(&log).unwrap();
-    let mut child = Command::new(server_program())
-        .args(["--port", &free_port().to_string(), "--bind", "127.0.0.1"])
-        .args(["--threads", "2", "--dir", &dir.arg()])
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "the server started on a bad file: {}",
-                fs::read_to_string(&log).unwrap()
-            );
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    assert!(!status.success());
-    fs::read_to_string(&log).unwrap()
+    let args = [
+        "--port".to_string(),
+        free_port().to_string(),
+        "--bind".to_string(),
+        "127.0.0.1".to_string(),
+        "--threads".to_string(),
+        "2".to_string(),
+        "--dir".to_string(),
+        dir.arg(),
+    ];
+    expect_startup_failure(&args)
 }
 
 #[test]

@@ -702,3 +702,37 @@ impl RawConn {
         closed
     }
 }
+
+/// Runs the server binary with `args` and expects it to exit, failing, within 10 s; returns
+/// what it printed.
+pub fn expect_startup_failure(args: &[String]) -> String {
+    let log = temp_path("fail", "log");
+    let out = File::create(&log).unwrap();
+    let err = out.try_clone().unwrap();
+    let mut child = Command::new(server_program())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the server started despite {args:?}: {}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let text = fs::read_to_string(&log).unwrap_or_default();
+    let _ = fs::remove_file(&log);
+    assert!(!status.success(), "exit status {status} for {args:?}");
+    text
+}
