@@ -373,6 +373,18 @@ impl Ctx<'_> {
         &mut self.ks.dbs[self.db]
     }
 
+    /// Records `parts` as (one command of) this call's effect instead of its arguments: for a
+    /// command whose replay would not reach the same data (see `keyspace::effects`).
+    pub fn propagate(&mut self, parts: &[&[u8]]) {
+        self.ks.effects.record(parts);
+    }
+
+    /// True when this call's effects are kept: a handler builds its replacement records only
+    /// then.
+    pub fn propagating(&self) -> bool {
+        self.ks.effects.wanted
+    }
+
     /// Looks `key` up for reading, as Redis's `lookupKeyRead`: an expired key is removed and
     /// reads as absent, and the lookup counts as a keyspace hit or miss (INFO's `keyspace_hits`).
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&crate::keyspace::Entry> {

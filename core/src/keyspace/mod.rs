@@ -4,6 +4,7 @@ pub mod blob;
 pub mod bytes;
 pub mod db;
 pub mod dump;
+pub mod effects;
 pub mod evict;
 pub mod glob;
 pub mod hash;
@@ -46,6 +47,8 @@ pub struct Keyspace {
     pub pool: evict::EvictionPool,
     /// Where random eviction looks next (the databases are taken in turn).
     pub next_evict_db: usize,
+    /// The records of the running write (see [`effects`]).
+    pub effects: effects::Effects,
 }
 
 impl Keyspace {
@@ -77,6 +80,7 @@ impl Keyspace {
             evicted_keys: 0,
             pool: Default::default(),
             next_evict_db: 0,
+            effects: Default::default(),
         }
     }
 }
