@@ -47,13 +47,57 @@ impl SnapshotSink for Snapshot {
     }
 }
 
-/// What start-up loads: the RDB file, when there is one.
+/// What start-up loads: with `appendonly yes` the append-only files (which it opens to
+/// append to, creating them when there are none), else the RDB file when there is one.
 pub fn loader(config: &Config) -> Option<tessera_io::persistence::Loader> {
+    if config.appendonly {
+        let config = config.clone();
+        return Some(Box::new(move |shards| load_aof(&config, shards)));
+    }
     if !Path::new(&config.dbfilename).exists() {
         return None;
     }
     let config = config.clone();
     Some(Box::new(move |shards| load(&config, shards)))
+}
+
+/// Replays the append-only files into one list of keys per shard, and opens each shard's file.
+fn load_aof(config: &Config, shards: usize) -> Result<Preload, String> {
+    let started = Instant::now();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let before = memory::thread_used();
+    let recovered =
+        tessera_persist::aof::recover(config, shards, now_ms, &|line| log::notice(line))?;
+    let allocated = (memory::thread_used() - before).max(0) as usize;
+    let total = recovered.keys.max(1) as usize;
+    let mut preload = Preload::default();
+    let mut logs = recovered.logs.into_iter();
+    for keys in recovered.shards {
+        // What replay allocated is shared out by keys: each shard's `maxmemory` share counts
+        // about what its keys take.
+        let bytes = allocated / total * keys.len();
+        memory::hand_over(bytes);
+        preload.shards.push(ShardPreload {
+            keys: keys
+                .into_iter()
+                .map(|(db, k, e)| (db, k.into_vec(), e))
+                .collect(),
+            bytes,
+            log: logs.next(),
+        });
+    }
+    log::notice(&format!(
+        "Done loading AOF, keys loaded: {}, records replayed: {}.",
+        recovered.keys, recovered.records
+    ));
+    log::notice(&format!(
+        "DB loaded from append only file: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    ));
+    preload.loaded = recovered.keys;
+    Ok(preload)
 }
 
 /// Reads the RDB file, if there is one, into one list of keys per shard. Keys whose time has

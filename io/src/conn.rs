@@ -62,6 +62,8 @@ pub struct Conn {
     pub pending_base: u32,
     /// True while a multi-shard command of this client runs: its later commands wait.
     pub parked: bool,
+    /// True while its replies wait for the shard's log (see `aof`): its later commands wait.
+    pub aof_wait: bool,
     /// Close once the replies are sent (QUIT, protocol error, CLIENT KILL).
     pub closing: bool,
     /// The receive is armed (multishot).
@@ -112,6 +114,7 @@ impl Conn {
             pending: VecDeque::new(),
             pending_base: 0,
             parked: false,
+            aof_wait: false,
             closing: false,
             recv_armed: false,
             inflight: 0,

@@ -75,10 +75,12 @@ fn make_room_below(sh: &mut Shard, target: isize) -> bool {
     let mut freed = 0u64;
     while crate::memory::thread_used() > target {
         let rand = sh.random();
-        if sh.ks.evict_one(params, now, rand).is_none() {
+        let Some((db, key)) = sh.ks.evict_one_key(params, now, rand) else {
             set_full(sh, true);
             return false;
-        }
+        };
+        // As Redis: an evicted key's removal is a write of the log, or it would come back.
+        sh.log_command(db, &[b"DEL", &key]);
         freed += 1;
         if freed.is_multiple_of(16) && limit.is_some_and(|l| start.elapsed() > l) {
             break;

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod aof;
 pub mod blocking;
 mod blocking_client;
 pub mod ceiling;

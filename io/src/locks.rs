@@ -25,6 +25,11 @@ pub struct Footprint {
 }
 
 impl Footprint {
+    /// True when it may write: an exclusive lock on a key or on the whole shard.
+    pub fn exclusive(&self) -> bool {
+        self.whole == Some(true) || self.keys.iter().any(|k| k.1)
+    }
+
     /// True when the two footprints cannot run at the same time.
     pub fn conflicts(&self, other: &Footprint) -> bool {
         match (self.whole, other.whole) {

@@ -52,6 +52,16 @@ pub enum Msg {
         /// The transaction.
         tx: TxId,
     },
+    /// A transaction is done on this shard: write its records as one frame of the log (see
+    /// `aof`), then answer `+OK` to `token` once the frame is safe.
+    TxEnd {
+        /// The transaction.
+        tx: TxId,
+        /// The shards it may have written on.
+        parts: u32,
+        /// Where the acknowledgement goes.
+        token: u64,
+    },
     /// Apply a node-wide change, then answer `+OK` to `token`.
     Change {
         /// Where the acknowledgement goes.

@@ -125,6 +125,9 @@ pub(crate) fn exec(sh: &mut Shard, idx: usize) -> Flow {
             Reply::new(&mut out, proto).null_array();
         } else {
             Reply::new(&mut out, proto).array(cmds.len());
+            if let Some(aof) = sh.aof.as_mut() {
+                aof.begin_group();
+            }
             for (bytes, spans) in cmds.iter().zip(&parsed) {
                 let args = Args::new(bytes, spans);
                 match commands::lookup(args.get(0)).map(|c| c.run) {
@@ -144,6 +147,9 @@ pub(crate) fn exec(sh: &mut Shard, idx: usize) -> Flow {
                     }
                     _ => sh.execute(db, proto, &args, &mut out),
                 }
+            }
+            if let Some(aof) = sh.aof.as_mut() {
+                aof.end_group();
             }
         }
         reply_now(sh, idx, |r| r.raw(&out));

@@ -22,6 +22,7 @@ use crate::shard::{now_ms, Shard};
 const KIND_ACCEPT: u64 = 0;
 const KIND_RECV: u64 = 1;
 const KIND_SEND: u64 = 2;
+const KIND_AOF: u64 = 3;
 const BUFFER_GROUP: u16 = 0;
 const RECV_BUFFERS: u16 = 1024;
 const RECV_BUFFER_SIZE: usize = 16 * 1024;
@@ -183,12 +184,94 @@ fn reap(
     }
     worked |= turn(&mut sh, io, listeners);
     crate::blocking::serve(&mut sh);
+    aof_flush(&mut sh, io);
     flush_outbox(&mut sh, senders);
     worked
 }
 
+/// Writes the log's buffered records and starts a sync on the ring when one is due.
+fn aof_flush(sh: &mut Shard, io: &mut Io) {
+    let Some(aof) = sh.aof.as_mut() else {
+        return;
+    };
+    if aof.unwritten() {
+        aof.write_out();
+    }
+    if aof.sync_due(sh.clock) {
+        aof.syncing = Some(aof.written);
+        aof.last_sync_ms = sh.clock;
+        io.ring.push(
+            &opcode::Fsync::new(types::Fd(aof.fd()))
+                .flags(types::FsyncFlags::DATASYNC)
+                .build()
+                .user_data(user_data(KIND_AOF, 0, 0)),
+        );
+    }
+    release_held(sh);
+}
+
+/// A sync of the log finished.
+fn on_aof_synced(sh: &mut Shard, res: i32) {
+    let Some(aof) = sh.aof.as_mut() else {
+        return;
+    };
+    let target = aof.syncing.take();
+    if res < 0 {
+        let err = std::io::Error::from_raw_os_error(-res);
+        if aof.fsync == tessera_core::config::Fsync::Always {
+            // As Redis: a write that cannot be made durable must never be acknowledged.
+            crate::log::warn(&format!(
+                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {err}. Exiting..."
+            ));
+            std::process::exit(1);
+        }
+        crate::log::warn(&format!("Error syncing the AOF file: {err}"));
+    } else if let Some(t) = target {
+        aof.synced = aof.synced.max(t);
+    }
+    release_held(sh);
+}
+
+/// Lets the replies go whose records the log now holds safely.
+fn release_held(sh: &mut Shard) {
+    if sh.aof_held.is_empty() {
+        return;
+    }
+    let safe = sh.aof.as_ref().map_or(u64::MAX, |a| a.safe());
+    let mut i = 0;
+    while i < sh.aof_held.len() {
+        let (target, idx) = sh.aof_held[i];
+        if target > safe {
+            i += 1;
+            continue;
+        }
+        sh.aof_held.swap_remove(i);
+        if let Some(conn) = sh.conns.get_mut(idx as usize).and_then(|c| c.as_mut()) {
+            conn.aof_wait = false;
+            sh.to_send.push(idx);
+            sh.resume.push(idx);
+        }
+    }
+}
+
 /// Sends every peer its batch; a full channel keeps the batch for a later turn, in order.
+///
+/// A batch may carry replies to writes run here: it leaves only once their records are safe in
+/// this shard's log (written, or synced under `appendfsync always`).
 pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
+    let (seal, safe) = match sh.aof.as_mut() {
+        Some(aof) => {
+            if aof.unwritten() {
+                aof.write_out();
+            }
+            (aof.pending_end(), aof.safe())
+        }
+        None => (0, u64::MAX),
+    };
+    if seal > safe {
+        // The network loop starts the sync these batches wait for.
+        sh.notify.notify();
+    }
     for peer in 0..sh.outbox.len() {
         if peer == sh.id {
             continue;
@@ -196,9 +279,13 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
         if !sh.outbox[peer].is_empty() {
             let next = crate::mesh::Batch::like(&sh.outbox[peer]);
             let batch = std::mem::replace(&mut sh.outbox[peer], next);
-            sh.stalled[peer].push_back(batch);
+            sh.stalled[peer].push_back((seal, batch));
         }
-        while let Some(batch) = sh.stalled[peer].pop_front() {
+        while let Some((target, batch)) = sh.stalled[peer].pop_front() {
+            if target > safe {
+                sh.stalled[peer].push_front((target, batch));
+                break;
+            }
             let Some(sender) = senders.get(peer).and_then(|s| s.as_ref()) else {
                 break;
             };
@@ -209,7 +296,7 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
                     // The peer is gone: the node is shutting down.
                     break;
                 };
-                sh.stalled[peer].push_front(batch);
+                sh.stalled[peer].push_front((target, batch));
                 sh.notify.notify();
                 break;
             }
@@ -239,6 +326,7 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
             ),
             KIND_RECV => on_recv(sh, io, idx, generation, res, flags),
             KIND_SEND => on_send(sh, io, idx, generation, res),
+            KIND_AOF => on_aof_synced(sh, res),
             _ => {}
         }
     }
@@ -251,6 +339,8 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
         worked = true;
         begin_close(sh, io, idx as usize);
     }
+    // The records of this turn's writes go to the log before any of its replies.
+    aof_flush(sh, io);
     let mut to_send = std::mem::take(&mut sh.to_send);
     worked |= !to_send.is_empty();
     for idx in to_send.drain(..) {
@@ -373,7 +463,7 @@ fn on_recv(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32, f
     let len = res as usize;
     let data = io.bufs.get(b, len);
     // Parse straight from the provided buffer when nothing is held back for this client.
-    let direct = conn.input.is_empty() && !conn.parked && !conn.paused;
+    let direct = conn.input.is_empty() && !conn.parked && !conn.paused && !conn.aof_wait;
     if !direct {
         conn.input.extend_from_slice(data);
     }
@@ -421,7 +511,7 @@ fn process_buffered(sh: &mut Shard, io: &mut Io, idx: usize) {
     let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
         return;
     };
-    if conn.parked || conn.paused || conn.closing || conn.input.is_empty() {
+    if conn.parked || conn.paused || conn.aof_wait || conn.closing || conn.input.is_empty() {
         return;
     }
     let input = std::mem::take(&mut conn.input);
@@ -499,8 +589,17 @@ fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {
     let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) else {
         return;
     };
-    if conn.send_inflight {
+    if conn.send_inflight || conn.aof_wait {
         return;
+    }
+    if let Some(aof) = &sh.aof {
+        // Replies leave only after the records of the writes before them are safe.
+        let need = aof.pending_end();
+        if aof.safe() < need && !conn.out.is_empty() {
+            conn.aof_wait = true;
+            sh.aof_held.push((need, idx as u32));
+            return;
+        }
     }
     if conn.out.is_empty() {
         if conn.closing {

@@ -49,6 +49,8 @@ pub struct ShardPreload {
     /// What building them allocated on the loading thread: the shard takes it over (see
     /// `memory::hand_over`), so that its share of `maxmemory` counts its keys.
     pub bytes: usize,
+    /// The shard's append-only file, open to append to, and its size (`appendonly yes`).
+    pub log: Option<(std::os::fd::OwnedFd, u64)>,
 }
 
 /// What start-up loaded.
@@ -78,6 +80,11 @@ pub(crate) async fn insert(loaded: ShardPreload) {
     let shard = crate::shard::current();
     crate::memory::take_over(loaded.bytes);
     let mut keys = loaded.keys.into_iter();
+    if let Some((fd, size)) = loaded.log {
+        let mut sh = shard.borrow_mut();
+        let (fsync, run) = (sh.config.appendfsync, sh.node.start_ms);
+        sh.aof = Some(crate::aof::AofLog::new(fd, size, fsync, run));
+    }
     loop {
         {
             let mut sh = shard.borrow_mut();

@@ -163,8 +163,15 @@ pub struct Shard {
     /// Unix ms, read once per turn of the loop and per batch of messages (Redis also reads the
     /// clock once per command call, not per key).
     pub clock: u64,
-    /// Batches that could not be sent yet because a peer's channel was full, per peer.
-    pub stalled: Vec<VecDeque<Batch>>,
+    /// Batches waiting to leave, per peer, each with the size this shard's log must have made
+    /// durable first (see `aof`): a peer's channel was full, or replies wait for a sync.
+    pub stalled: Vec<VecDeque<(u64, Batch)>>,
+    /// This shard's append-only log, when `appendonly` is on.
+    pub aof: Option<crate::aof::AofLog>,
+    /// The transaction whose part runs now (its records are framed, see `aof`).
+    pub running_tx: Option<TxId>,
+    /// Connections whose replies wait for the log to be durable up to a size.
+    pub aof_held: Vec<(u64, u32)>,
     /// Calls sent to peers whose replies have not come back yet.
     pub awaiting_peers: usize,
     /// The most this shard's thread may hold under `maxmemory` (see `evict`).
@@ -310,6 +317,9 @@ impl Shard {
             limits,
             clock: now_ms(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
+            aof: None,
+            running_tx: None,
+            aof_held: Vec::new(),
             awaiting_peers: 0,
             waiters: Default::default(),
             mem_target: isize::MAX,
@@ -423,6 +433,11 @@ impl Shard {
         }
         self.ks.block = None;
         let dirty = self.ks.dirty;
+        let logging = self.aof.is_some();
+        if logging {
+            self.ks.effects.reset();
+            self.ks.effects.wanted = true;
+        }
         let rand = self.random();
         let place = (self.id, self.node.shards);
         run_handler(
@@ -437,9 +452,48 @@ impl Shard {
             args,
             out,
         );
+        let changed = self.ks.dirty != dirty && self.ks.block.is_none();
+        if logging {
+            self.log_effects(changed, db, args);
+        }
         // Only a command that changed something (and did not itself wait) can serve a waiter.
-        if self.ks.dirty != dirty && self.ks.block.is_none() {
+        if changed {
             crate::blocking::note_write(self, cmd, args, db);
+        }
+    }
+
+    /// Appends what the command that just ran changed to the shard's log: the records its
+    /// handler made, or else its arguments when it changed anything.
+    fn log_effects(&mut self, changed: bool, db: usize, args: &Args<'_>) {
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        let effects = &mut self.ks.effects;
+        let db = db.min(self.ks.dbs.len() - 1);
+        if effects.replaced {
+            if !effects.buf.is_empty() {
+                aof.record(
+                    db,
+                    self.running_tx,
+                    crate::aof::Records::Encoded(&effects.buf),
+                );
+            }
+        } else if changed {
+            aof.record(db, self.running_tx, crate::aof::Records::Args(args));
+        }
+        effects.reset();
+        effects.wanted = false;
+    }
+
+    /// Records what a shard did by itself (eviction, say) in its log, as `parts`.
+    pub fn log_command(&mut self, db: usize, parts: &[&[u8]]) {
+        if let Some(aof) = self.aof.as_mut() {
+            let args_bytes = {
+                let mut v = Vec::new();
+                tessera_core::protocol::args::encode_command(parts.iter().copied(), &mut v);
+                v
+            };
+            aof.record(db, None, crate::aof::Records::Encoded(&args_bytes));
         }
     }
 
@@ -555,6 +609,13 @@ impl Shard {
                 }
                 Msg::Granted { token } => self.deliver(token, &[]),
                 Msg::Unlock { tx } => self.release(tx),
+                Msg::TxEnd { tx, parts, token } => {
+                    if let Some(aof) = self.aof.as_mut() {
+                        aof.end_tx(tx, parts);
+                    }
+                    // The acknowledgement leaves once the frame is safe in the log.
+                    self.send_reply(from, token, b"+OK\r\n");
+                }
                 Msg::Change { token, change } => {
                     self.apply_change(change);
                     self.send_reply(from, token, b"+OK\r\n");
@@ -589,7 +650,7 @@ impl Shard {
             .stalled
             .iter()
             .flatten()
-            .map(Batch::heap_bytes)
+            .map(|(_, b)| b.heap_bytes())
             .sum::<usize>();
         queued + stalled
     }
@@ -699,7 +760,9 @@ impl Shard {
         // The reply is built in a reused buffer, then copied into the batch for `from`.
         let mut out = std::mem::take(&mut self.reply_scratch);
         out.clear();
+        self.running_tx = tx;
         self.execute_resp_into(db, proto, args, &mut out);
+        self.running_tx = None;
         let waits = crate::blocking::keep_if_blocked(
             self,
             tx.is_none(),

@@ -195,6 +195,7 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
             }
         }
     }
+    end_logged(tx, &fps).await;
     let mut sh = shard.borrow_mut();
     for &s in fps.keys() {
         if s == me {
@@ -204,6 +205,42 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
         }
     }
     (out, db)
+}
+
+/// With the append-only file on, every shard the job may have written on writes its records
+/// as one frame, each naming how many there are, so that recovery keeps the job whole or not
+/// at all. The locks stay held until the other shards' frames are safe in their logs: nothing
+/// that reads the job's keys afterwards is logged before them. (This shard's frame goes first
+/// in its own log, which is always read in order.)
+async fn end_logged(tx: TxId, fps: &BTreeMap<usize, Footprint>) {
+    let shard = current();
+    let mut pending = Vec::new();
+    {
+        let mut sh = shard.borrow_mut();
+        if sh.aof.is_none() {
+            return;
+        }
+        let parts = fps.values().filter(|fp| fp.exclusive()).count() as u32;
+        for (&s, fp) in fps {
+            if !fp.exclusive() {
+                continue;
+            }
+            if s == sh.id {
+                if let Some(aof) = sh.aof.as_mut() {
+                    aof.end_tx(tx, parts);
+                }
+                continue;
+            }
+            let (sender, wait) = oneshot();
+            let token = sh.register_task(sender);
+            sh.awaiting_peers += 1;
+            sh.send(s, Msg::TxEnd { tx, parts, token });
+            pending.push(wait);
+        }
+    }
+    for wait in pending {
+        wait.await;
+    }
 }
 
 /// Takes a shared lock on every shard, in ascending order as every transaction does: until
@@ -296,7 +333,9 @@ fn call(s: usize, db: usize, proto: Protocol, args: Vec<u8>, tx: Option<TxId>) -
     let shard = current();
     let mut sh = shard.borrow_mut();
     if s == sh.id {
+        sh.running_tx = tx;
         let out = sh.execute_resp(db, proto, &args);
+        sh.running_tx = None;
         // A write here may wake a client waiting on keys of several shards: it must hear of
         // this key before it hears of one the transaction writes next on another shard, as
         // Redis serves ready keys in the order they were written.

@@ -5,5 +5,6 @@
 //! The formats do no I/O: they turn keys into bytes and bytes back into keys. The file layer
 //! decides where the bytes go and makes each file appear whole or not at all.
 
+pub mod aof;
 pub mod rdb;
 pub mod rdb_file;

@@ -67,6 +67,20 @@ pub struct Db {
 }
 
 impl Db {
+    /// Takes every key out (start-up moves keys between shards' keyspaces this way).
+    pub fn drain(&mut self) -> Vec<(Box<[u8]>, Entry)> {
+        let keys: Vec<Box<[u8]>> = self.table.iter().map(|s| s.key().into()).collect();
+        let out = keys
+            .into_iter()
+            .filter_map(|k| {
+                let e = self.table.remove(&k)?;
+                Some((k, e))
+            })
+            .collect();
+        self.volatile = 0;
+        out
+    }
+
     /// Number of keys, including expired ones not yet removed (as DBSIZE counts in Redis).
     pub fn len(&self) -> usize {
         self.table.len()

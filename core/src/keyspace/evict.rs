@@ -242,6 +242,16 @@ impl Keyspace {
     /// volatile policy). Watchers of the key are told, as for any deletion. `rand` is any
     /// random number.
     pub fn evict_one(&mut self, params: EvictParams, now_ms: u64, rand: u64) -> Option<usize> {
+        self.evict_one_key(params, now_ms, rand).map(|(db, _)| db)
+    }
+
+    /// As [`Keyspace::evict_one`], naming the key evicted too (the log records its removal).
+    pub fn evict_one_key(
+        &mut self,
+        params: EvictParams,
+        now_ms: u64,
+        rand: u64,
+    ) -> Option<(usize, Box<[u8]>)> {
         if params.policy == Policy::NoEviction {
             return None;
         }
@@ -263,7 +273,7 @@ impl Keyspace {
         };
         self.dbs[db].remove(&key, now_ms);
         self.evicted_keys += 1;
-        Some(db)
+        Some((db, key))
     }
 
     /// A random key (with an expiry under volatile-random), the databases taken in turn.

@@ -5,6 +5,10 @@
 //! whether CONFIG SET may change it while the server runs. The file parser, the `--name value`
 //! arguments and CONFIG all go through that one table, so they can never disagree.
 
+mod aof;
+
+pub use aof::Fsync;
+
 use crate::keyspace::evict::{Policy, Tracking};
 use crate::keyspace::glob_match;
 
@@ -78,6 +82,24 @@ pub struct Config {
     pub lfu_log_factor: u64,
     /// Minutes of idleness that take one from an LFU counter (`lfu-decay-time`).
     pub lfu_decay_time: u64,
+    /// Keep an append-only file (`appendonly`).
+    pub appendonly: bool,
+    /// When the append-only file is synced to disk (`appendfsync`).
+    pub appendfsync: Fsync,
+    /// The folder in `dir` that holds the append-only files (`appenddirname`).
+    pub appenddirname: String,
+    /// The base name of the append-only files (`appendfilename`).
+    pub appendfilename: String,
+    /// Load an append-only file whose last record is torn, dropping that record
+    /// (`aof-load-truncated`).
+    pub aof_load_truncated: bool,
+    /// Begin a rewritten append-only file with an RDB image (`aof-use-rdb-preamble`).
+    pub aof_use_rdb_preamble: bool,
+    /// Rewrite the append-only file when it grew by this percentage since the last rewrite; 0
+    /// never (`auto-aof-rewrite-percentage`).
+    pub auto_aof_rewrite_percentage: u64,
+    /// Never rewrite automatically below this size in bytes (`auto-aof-rewrite-min-size`).
+    pub auto_aof_rewrite_min_size: u64,
     /// Directives accepted for compatibility whose values are only remembered.
     pub inert: Vec<(&'static str, String)>,
     /// Name of the config file the server was started with, for CONFIG REWRITE.
@@ -121,6 +143,14 @@ impl Default for Config {
             save_given: false,
             stop_writes_on_bgsave_error: true,
             config_file: None,
+            appendonly: false,
+            appendfsync: Fsync::Everysec,
+            appenddirname: "appendonlydir".into(),
+            appendfilename: "appendonly.aof".into(),
+            aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
         }
     }
 }
@@ -144,17 +174,9 @@ const INERT: &[(&str, &str)] = &[
     ("activerehashing", "yes"),
     ("always-show-logo", "no"),
     ("aof-disable-auto-gc", "no"),
-    ("aof-load-truncated", "yes"),
     ("aof-rewrite-incremental-fsync", "yes"),
     ("aof-timestamp-enabled", "no"),
-    ("aof-use-rdb-preamble", "yes"),
     ("aof_rewrite_cpulist", ""),
-    ("appenddirname", "appendonlydir"),
-    ("appendfilename", "appendonly.aof"),
-    ("appendfsync", "everysec"),
-    ("appendonly", "no"),
-    ("auto-aof-rewrite-min-size", "67108864"),
-    ("auto-aof-rewrite-percentage", "100"),
     ("bgsave_cpulist", ""),
     ("bind-source-addr", ""),
     ("bio_cpulist", ""),
@@ -391,7 +413,7 @@ fn parse_range(v: &str, min: i64, max: i64) -> Result<u64, String> {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+pub(crate) fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| "argument couldn't be parsed into an integer".to_string())
 }
@@ -707,10 +729,15 @@ pub static DIRECTIVES: &[Directive] = &[
 
 /// Directives CONFIG SET refuses unless `enable-protected-configs` allows (Redis's
 /// `PROTECTED_CONFIG`): they name files the server writes.
-const PROTECTED: &[&str] = &["dir", "dbfilename"];
+const PROTECTED: &[&str] = &["dir", "dbfilename", "appendfilename", "appenddirname"];
+
+/// Every directive Tessera acts on.
+fn all_directives() -> impl Iterator<Item = &'static Directive> {
+    DIRECTIVES.iter().chain(aof::DIRECTIVES)
+}
 
 /// A boolean as CONFIG GET shows it.
-fn yes_no(b: bool) -> String {
+pub(crate) fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
@@ -733,9 +760,7 @@ impl Config {
     }
 
     fn directive(name: &str) -> Option<&'static Directive> {
-        DIRECTIVES
-            .iter()
-            .find(|d| d.name.eq_ignore_ascii_case(name))
+        all_directives().find(|d| d.name.eq_ignore_ascii_case(name))
     }
 
     /// Sets a directive as the config file or command line does (immutable ones included).
@@ -802,7 +827,7 @@ impl Config {
             }
             return out;
         }
-        for d in DIRECTIVES {
+        for d in all_directives() {
             if glob_match(pattern.as_bytes(), d.name.as_bytes(), true) {
                 out.push((d.name.to_string(), (d.get)(self)));
             }

@@ -1,0 +1,229 @@
+//! A shard's append-only log: the records of its writes, in the order they ran, written to the
+//! shard's own file before their replies leave.
+//!
+//! Each shard keeps one file (the layout and the manifest are `tessera-persist`'s). A write's
+//! records (its `keyspace::effects`, or its arguments) are appended to a buffer as it runs; at
+//! the end of each turn of the network loop the buffer goes to the file in one write, before any
+//! reply of that turn is sent and before any batch leaves for a peer. With `appendfsync always`
+//! the replies of a turn then wait, held, for an fdatasync that covers their records (submitted
+//! on the shard's ring; the writes of the turns that run meanwhile share the next one: group
+//! commit). With `everysec` the loop syncs once a second off the request path.
+//!
+//! Records are RESP commands, as Redis writes them, with a SELECT whenever the database
+//! changes. The parts of a transaction are kept aside while it runs and written as one frame
+//! when it releases this shard: `MULTI`, the records, `EXEC`, preceded by
+//! `__txpart <id> <parts>` when the transaction wrote on several shards, so that recovery
+//! applies it only if every shard's part reached its file.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use hashbrown::HashMap;
+use tessera_core::config::Fsync;
+use tessera_core::protocol::args::encode_command;
+
+use crate::locks::TxId;
+
+/// `MULTI`, as a record.
+const MULTI: &[u8] = b"*1\r\n$5\r\nMULTI\r\n";
+/// `EXEC`, as a record.
+const EXEC: &[u8] = b"*1\r\n$4\r\nEXEC\r\n";
+
+/// The records of a transaction while it holds this shard.
+#[derive(Default)]
+struct TxRecords {
+    bytes: Vec<u8>,
+    db: Option<usize>,
+}
+
+/// One shard's log.
+pub struct AofLog {
+    file: OwnedFd,
+    /// When the file is synced.
+    pub fsync: Fsync,
+    /// Records not written to the file yet.
+    buf: Vec<u8>,
+    /// The database the file's last record was written in (a SELECT precedes a change).
+    db: Option<usize>,
+    /// Bytes in the file, this shard's writes included.
+    pub written: u64,
+    /// Bytes known to be on disk.
+    pub synced: u64,
+    /// The size an fdatasync in flight will have made durable.
+    pub syncing: Option<u64>,
+    /// When the last sync was started, Unix ms.
+    pub last_sync_ms: u64,
+    txs: HashMap<TxId, TxRecords>,
+    /// Where the records of an EXEC that runs inline began in `buf`.
+    group: Option<usize>,
+    /// Names this run of the process in transaction ids, which must not repeat in the file.
+    run: u64,
+    /// Why the last write to the file failed; None when it succeeded.
+    pub error: Option<String>,
+}
+
+impl AofLog {
+    /// A log appending to `file`, which holds `size` bytes already.
+    pub fn new(file: OwnedFd, size: u64, fsync: Fsync, run: u64) -> AofLog {
+        AofLog {
+            file,
+            fsync,
+            buf: Vec::with_capacity(64 * 1024),
+            db: None,
+            written: size,
+            synced: size,
+            syncing: None,
+            last_sync_ms: 0,
+            txs: HashMap::new(),
+            group: None,
+            run,
+            error: None,
+        }
+    }
+
+    /// The file's descriptor (for the ring's fdatasync).
+    pub fn fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
+
+    /// True when records wait to be written.
+    pub fn unwritten(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// The size the file will have once every buffered record is written.
+    pub fn pending_end(&self) -> u64 {
+        self.written + self.buf.len() as u64
+    }
+
+    /// How far the file is safe enough for a reply to leave: written (`everysec`, `no`: the
+    /// record has left the process) or synced (`always`: it is on disk).
+    pub fn safe(&self) -> u64 {
+        if self.fsync == Fsync::Always {
+            self.synced
+        } else {
+            self.written
+        }
+    }
+
+    /// Appends one write's records, made in database `db`, under transaction `tx` if any.
+    /// `records` is either RESP commands already (`encoded`) or the arguments to encode.
+    pub fn record(&mut self, db: usize, tx: Option<TxId>, records: Records<'_>) {
+        let (out, last_db) = match tx {
+            Some(tx) => {
+                let t = self.txs.entry(tx).or_default();
+                (&mut t.bytes, &mut t.db)
+            }
+            None => (&mut self.buf, &mut self.db),
+        };
+        if *last_db != Some(db) {
+            let mut n = itoa::Buffer::new();
+            encode_command([&b"SELECT"[..], n.format(db).as_bytes()].into_iter(), out);
+            *last_db = Some(db);
+        }
+        match records {
+            Records::Encoded(bytes) => out.extend_from_slice(bytes),
+            Records::Args(args) => encode_command(args.iter(), out),
+        }
+    }
+
+    /// Starts an EXEC that runs inline on this shard: its records are framed as one.
+    pub fn begin_group(&mut self) {
+        self.group = Some(self.buf.len());
+    }
+
+    /// Ends an inline EXEC: if it recorded anything, it is wrapped in MULTI and EXEC.
+    pub fn end_group(&mut self) {
+        let Some(mark) = self.group.take() else {
+            return;
+        };
+        if self.buf.len() > mark {
+            self.buf.splice(mark..mark, MULTI.iter().copied());
+            self.buf.extend_from_slice(EXEC);
+        }
+    }
+
+    /// Transaction `tx` released this shard: its records become one frame of the log. `parts`
+    /// is the number of shards it wrote on, each of which writes a frame (possibly empty); with
+    /// one part an empty frame is left out.
+    pub fn end_tx(&mut self, tx: TxId, parts: u32) {
+        let t = self.txs.remove(&tx).unwrap_or_default();
+        if parts <= 1 && t.bytes.is_empty() {
+            return;
+        }
+        if parts > 1 {
+            let id = format!("{:x}-{tx:x}", self.run);
+            let mut n = itoa::Buffer::new();
+            encode_command(
+                [&b"__txpart"[..], id.as_bytes(), n.format(parts).as_bytes()].into_iter(),
+                &mut self.buf,
+            );
+        }
+        self.buf.extend_from_slice(MULTI);
+        self.buf.extend_from_slice(&t.bytes);
+        self.buf.extend_from_slice(EXEC);
+        if t.db.is_some() {
+            self.db = t.db;
+        }
+    }
+
+    /// Writes every buffered record to the file (a blocking write to the page cache, which
+    /// returns in microseconds). On failure the records stay buffered and `error` says why.
+    pub fn write_out(&mut self) -> bool {
+        let mut done = 0;
+        while done < self.buf.len() {
+            let rest = &self.buf[done..];
+            // SAFETY: `rest` is a valid buffer; the descriptor is open while `self` lives.
+            let n = unsafe {
+                libc::write(
+                    self.file.as_raw_fd(),
+                    rest.as_ptr().cast(),
+                    rest.len().min(1 << 30),
+                )
+            };
+            if n < 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                self.buf.drain(..done);
+                self.written += done as u64;
+                if self.error.is_none() {
+                    crate::log::warn(&format!("Error writing to the AOF file: {err}"));
+                }
+                self.error = Some(err.to_string());
+                return false;
+            }
+            done += n as usize;
+        }
+        self.written += done as u64;
+        self.buf.clear();
+        if self.buf.capacity() > 16 << 20 {
+            self.buf = Vec::with_capacity(64 * 1024);
+        }
+        if self.error.take().is_some() {
+            crate::log::warn("AOF write error looks solved. Tessera can write again.");
+        }
+        true
+    }
+
+    /// True when a sync should start now: under `always` when something is unsynced, under
+    /// `everysec` once a second.
+    pub fn sync_due(&self, now_ms: u64) -> bool {
+        if self.syncing.is_some() || self.synced >= self.written {
+            return false;
+        }
+        match self.fsync {
+            Fsync::Always => true,
+            Fsync::Everysec => now_ms.saturating_sub(self.last_sync_ms) >= 1000,
+            Fsync::No => false,
+        }
+    }
+}
+
+/// A write's records as handed to [`AofLog::record`].
+pub enum Records<'a> {
+    /// RESP commands, ready to append.
+    Encoded(&'a [u8]),
+    /// The command's own arguments.
+    Args(&'a tessera_core::protocol::Args<'a>),
+}
