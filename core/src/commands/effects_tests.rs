@@ -2,11 +2,18 @@
 //! Redis 7.0 propagates, and a replay of them, later and with another random number, that
 //! reaches the same data (see [`super::replay`]).
 
-use super::replay::{check, NOW};
+use super::replay::{check, exec, record_and_replay, words, NOW};
+use crate::keyspace::Keyspace;
 
 /// `NOW` plus `ms`, as text.
 fn at(ms: u64) -> String {
     (NOW + ms).to_string()
+}
+
+/// The payload of a bulk-string reply.
+fn bulk(reply: &[u8]) -> Vec<u8> {
+    let end = reply.windows(2).position(|w| w == b"\r\n").expect("CRLF");
+    reply[end + 2..reply.len() - 2].to_vec()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,4 +84,80 @@ fn incrbyfloat_records_the_new_value() {
     assert_eq!(got.reply, b"$4\r\n10.6\r\n");
     check(&[], "INCRBYFLOAT k 3.0e3", &["SET k 3000 KEEPTTL"]);
     check(&["SET k abc"], "INCRBYFLOAT k 1", &[]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys: expiry, RESTORE, the cross-shard take
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn expire_family_records_pexpireat() {
+    let pexpireat = format!("PEXPIREAT k {}", at(100_000));
+    check(&["SET k v"], "EXPIRE k 100", &[&pexpireat]);
+    check(&["SET k v"], "PEXPIRE k 100000", &[&pexpireat]);
+    check(&["SET k v"], "EXPIREAT k 1700000100", &[&pexpireat]);
+    // The condition flags stay, as Redis keeps them.
+    let nx = format!("PEXPIREAT k {} NX", at(100_000));
+    check(&["SET k v"], &nx, &[&nx]);
+    check(
+        &["SET k v EX 50"],
+        "EXPIRE k 100 GT",
+        &[&format!("{pexpireat} GT")],
+    );
+    check(
+        &["SET k v EX 500"],
+        "PEXPIRE k 100000 LT XX",
+        &[&format!("{pexpireat} LT XX")],
+    );
+}
+
+#[test]
+fn expire_in_the_past_records_del_and_a_refusal_nothing() {
+    check(&["SET k v"], "EXPIRE k -1", &["DEL k"]);
+    check(&["SET k v"], "PEXPIREAT k 1000", &["DEL k"]);
+    check(&["SET k v EX 50"], "EXPIRE k 100 NX", &[]);
+    check(&["SET k v EX 500"], "EXPIRE k 100 GT", &[]);
+    check(&[], "EXPIRE k 100", &[]);
+}
+
+/// RESTORE `key ttl payload options...` for a value `SET src 12345abc` dumps.
+fn restore_argv(ttl: &str, options: &str) -> Vec<Vec<u8>> {
+    let mut ks = Keyspace::new(16);
+    exec(&mut ks, NOW, 1, &words("SET src 12345abc"));
+    let payload = bulk(&exec(&mut ks, NOW, 1, &words("DUMP src")));
+    let mut argv = words(&format!("RESTORE k {ttl}"));
+    argv.push(payload);
+    argv.extend(words(options));
+    argv
+}
+
+#[test]
+fn restore_with_a_relative_ttl_records_absttl() {
+    let argv = restore_argv("100000", "REPLACE IDLETIME 10");
+    let got = record_and_replay(&[words("SET k old")], &argv);
+    let mut want = argv.clone();
+    want[2] = at(100_000).into_bytes();
+    want.push(b"ABSTTL".to_vec());
+    assert_eq!(got.records, vec![want]);
+    // Without a TTL, or with an absolute one, the arguments stand.
+    for argv in [restore_argv("0", ""), restore_argv(&at(100_000), "ABSTTL")] {
+        let got = record_and_replay(&[], &argv);
+        assert!(!got.replaced);
+        assert_eq!(got.records, vec![argv]);
+    }
+}
+
+#[test]
+fn restore_past_its_ttl_records_the_deletion_only() {
+    let replace = restore_argv("1000", "REPLACE ABSTTL");
+    let got = record_and_replay(&[words("SET k old")], &replace);
+    assert_eq!(got.records, vec![words("DEL k")]);
+    let got = record_and_replay(&[], &replace);
+    assert!(got.records.is_empty());
+}
+
+#[test]
+fn takettl_records_del() {
+    check(&["SET k v"], "__takettl k", &["DEL k"]);
+    check(&[], "__takettl k", &[]);
 }
