@@ -2,7 +2,7 @@
 //! Redis 7.0 propagates, and a replay of them, later and with another random number, that
 //! reaches the same data (see [`super::replay`]).
 
-use super::replay::{check, exec, record_and_replay, words, NOW};
+use super::replay::{check, exec, parse_arrays, record_and_replay, words, Argv, Recorded, NOW};
 use crate::keyspace::Keyspace;
 
 /// `NOW` plus `ms`, as text.
@@ -160,4 +160,64 @@ fn restore_past_its_ttl_records_the_deletion_only() {
 fn takettl_records_del() {
     check(&["SET k v"], "__takettl k", &["DEL k"]);
     check(&[], "__takettl k", &[]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sets and hashes
+// ---------------------------------------------------------------------------------------------
+
+/// SPOP's effect for `line` after `setup`: the members its SREM records of `s` name, in order.
+fn spop_removed(setup: &str, line: &str) -> (Argv, Recorded) {
+    let got = record_and_replay(&[words(setup)], &words(line));
+    let mut removed = Vec::new();
+    for r in &got.records {
+        assert_eq!(r[..2], [b"SREM".to_vec(), b"s".to_vec()]);
+        removed.extend(r[2..].iter().cloned());
+    }
+    (removed, got)
+}
+
+#[test]
+fn spop_records_srem_of_the_members_it_took() {
+    for setup in ["SADD s 1 2 3 4 5", "SADD s a b c d e"] {
+        let (removed, got) = spop_removed(setup, "SPOP s");
+        assert_eq!((removed, got.records.len()), (vec![bulk(&got.reply)], 1));
+        let (removed, got) = spop_removed(setup, "SPOP s 3");
+        assert_eq!(got.records.len(), 1);
+        assert_eq!(vec![removed], parse_arrays(&got.reply));
+    }
+    check(&["SADD s a"], "SPOP s", &["SREM s a"]);
+    check(&[], "SPOP s", &[]);
+    check(&["SADD s a"], "SPOP s 0", &[]);
+}
+
+#[test]
+fn spop_of_the_whole_set_records_del() {
+    check(&["SADD s a b c"], "SPOP s 3", &["DEL s"]);
+    check(&["SADD s 1 2 3"], "SPOP s 10", &["DEL s"]);
+}
+
+#[test]
+fn spop_of_many_records_srem_in_batches_of_1024() {
+    let members: Vec<String> = (0..5000).map(|i| format!("m{i}")).collect();
+    let setup = format!("SADD s {}", members.join(" "));
+    let (mut removed, got) = spop_removed(&setup, "SPOP s 3000");
+    let sizes: Vec<usize> = got.records.iter().map(|r| r.len() - 2).collect();
+    assert_eq!(sizes, [1024, 1024, 952]);
+    let mut replied = parse_arrays(&got.reply).remove(0);
+    removed.sort();
+    replied.sort();
+    assert_eq!(removed, replied);
+}
+
+#[test]
+fn hincrbyfloat_records_hset_of_the_new_value() {
+    let got = check(
+        &["HSET h f 10.5"],
+        "HINCRBYFLOAT h f 0.1",
+        &["HSET h f 10.6"],
+    );
+    assert_eq!(got.reply, b"$4\r\n10.6\r\n");
+    check(&[], "HINCRBYFLOAT h f 2", &["HSET h f 2"]);
+    check(&["HSET h f x"], "HINCRBYFLOAT h f 2", &[]);
 }
