@@ -221,3 +221,10 @@ fn hincrbyfloat_records_hset_of_the_new_value() {
     check(&[], "HINCRBYFLOAT h f 2", &["HSET h f 2"]);
     check(&["HSET h f x"], "HINCRBYFLOAT h f 2", &[]);
 }
+
+#[test]
+fn a_save_acknowledgement_records_nothing() {
+    // It lowers the count of writes since the last save; no data changes.
+    let got = check(&["SET k v"], "__rdbsaved 1", &[]);
+    assert!(got.replaced);
+}
