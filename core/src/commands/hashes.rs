@@ -320,7 +320,8 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 }
 
 /// HINCRBYFLOAT key field increment: the new value as a bulk string, stored as that string.
-/// Additions and formatting are INCRBYFLOAT's (see `strings.rs`).
+/// Additions and formatting are INCRBYFLOAT's (see `strings.rs`). Recorded as `HSET key field
+/// value`, as Redis 7.0 propagates it.
 fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let (key, field) = (args.get(1), args.get(2));
     let Some(incr) = parse_long_double(args.get(3)) else {
@@ -358,6 +359,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let config: &Config = ctx.config;
     write_hash(ctx, key, |h| h.set(field, text.as_bytes(), config));
     ctx.ks.dirty += 1;
+    ctx.propagate(&[b"HSET", key, field, text.as_bytes()]);
     reply.bulk(text.as_bytes());
 }
 

@@ -295,6 +295,8 @@ fn expire_flags(args: &Args<'_>) -> Result<ExpireFlags, String> {
 /// EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (`expireGenericCommand`). `basetime` is what the
 /// given time is relative to (now, or 0 for the absolute forms). A time already past deletes
 /// the key. A key without expiry counts as expiring never: GT never beats it, LT always does.
+/// Recorded as Redis 7.0 propagates it: `PEXPIREAT key ms [flags]` at the absolute time, or
+/// `DEL key` when it deleted the key.
 fn expire_generic(
     ctx: &mut Ctx<'_>,
     args: &Args<'_>,
@@ -338,8 +340,17 @@ fn expire_generic(
     }
     if when <= now as i64 {
         ctx.db().remove(args.get(1), now);
+        ctx.propagate(&[b"DEL", args.get(1)]);
     } else {
         ctx.db().set_expire(args.get(1), when as u64, now);
+        if ctx.propagating() {
+            // As Redis: the time made absolute, the condition flags kept.
+            let mut buf = itoa::Buffer::new();
+            let mut parts: Vec<&[u8]> = (0..args.len()).map(|i| args.get(i)).collect();
+            parts[0] = b"PEXPIREAT";
+            parts[2] = buf.format(when).as_bytes();
+            ctx.propagate(&parts);
+        }
     }
     ctx.ks.dirty += 1;
     reply.int(1);
@@ -637,7 +648,8 @@ fn dump(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 
 /// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] (`restoreCommand`), with its
 /// order of checks: options, then BUSYKEY, then the TTL, then the payload. A TTL already past
-/// creates nothing (and REPLACE still deletes the old key).
+/// creates nothing (and REPLACE still deletes the old key: recorded as `DEL key`). A relative
+/// TTL is recorded as the absolute time with ABSTTL, as Redis 7.0 propagates it.
 fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let (mut replace, mut absttl) = (false, false);
     let (mut idle, mut freq): (Option<i64>, Option<i64>) = (None, None);
@@ -691,6 +703,7 @@ fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     if expire_at != 0 && expire_at <= now as i64 {
         if deleted {
             ctx.ks.dirty += 1;
+            ctx.propagate(&[b"DEL", key]);
         }
         return reply.ok();
     }
@@ -715,6 +728,13 @@ fn restore(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         },
     );
     ctx.ks.dirty += 1;
+    if ttl != 0 && !absttl && ctx.propagating() {
+        let mut buf = itoa::Buffer::new();
+        let mut parts: Vec<&[u8]> = (0..args.len()).map(|i| args.get(i)).collect();
+        parts[2] = buf.format(expire_at).as_bytes();
+        parts.push(b"ABSTTL");
+        ctx.propagate(&parts);
+    }
     reply.ok();
 }
 
@@ -727,12 +747,14 @@ fn dumpttl(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     }
 }
 
-/// `__takettl key`: as `__dumpttl`, and the key is deleted.
+/// `__takettl key`: as `__dumpttl`, and the key is deleted (recorded as `DEL key`, a command
+/// any Redis reads).
 fn takettl(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let now = ctx.now_ms;
     match ctx.db().remove(args.get(1), now) {
         Some(e) => {
             ctx.ks.dirty += 1;
+            ctx.propagate(&[b"DEL", args.get(1)]);
             reply_dumpttl(&e, reply);
         }
         None => reply.null_array(),

@@ -21,6 +21,11 @@ pub mod sort;
 pub mod strings;
 pub mod zsets;
 
+#[cfg(test)]
+mod effects_tests;
+#[cfg(test)]
+pub(crate) mod replay;
+
 use std::sync::OnceLock;
 
 use hashbrown::HashMap;

@@ -289,9 +289,36 @@ fn scard(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 // SPOP, SRANDMEMBER
 // ---------------------------------------------------------------------------------------------
 
+/// How many members one SREM record of SPOP's effect names at most (Redis 7.2's batch; 7.0
+/// records one SREM per member, the same effect in more commands).
+const SPOP_BATCH: usize = 1024;
+
+/// Records the members SPOP took from `key` as Redis 7.0 propagates them: SREM commands of at
+/// most [`SPOP_BATCH`] members each, so that a replay takes the same members.
+fn propagate_srem(ctx: &mut Ctx<'_>, key: &[u8], popped: &[OwnedMember]) {
+    if !ctx.propagating() {
+        return;
+    }
+    let texts: Vec<std::borrow::Cow<'_, [u8]>> = popped
+        .iter()
+        .map(|m| match m {
+            OwnedMember::Int(n) => itoa::Buffer::new().format(*n).as_bytes().to_vec().into(),
+            OwnedMember::Bytes(b) => (&**b).into(),
+        })
+        .collect();
+    for chunk in texts.chunks(SPOP_BATCH) {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(chunk.len() + 2);
+        parts.push(b"SREM");
+        parts.push(key);
+        parts.extend(chunk.iter().map(|m| &**m));
+        ctx.propagate(&parts);
+    }
+}
+
 /// SPOP key [count] (`spopCommand`, `spopWithCountCommand`). Without a count: a random member
 /// removed, or null. With one: a set reply of that many members removed (all of them, and the
-/// key, when the count reaches the size). The count is checked before the key.
+/// key, when the count reaches the size). The count is checked before the key. Recorded as
+/// SREM of the members taken, or DEL when the whole set went.
 fn spop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     if args.len() > 3 {
         return reply.error(errors::SYNTAX);
@@ -306,6 +333,7 @@ fn spop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         }
         if let Some(Some(m)) = edit_set(ctx, key, |s| s.pop_random(&mut rng)) {
             reply_member(reply, m.as_member());
+            propagate_srem(ctx, key, std::slice::from_ref(&m));
         }
         ctx.ks.dirty += 1;
         return;
@@ -331,12 +359,14 @@ fn spop(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
             }
         }
         ctx.ks.dirty += size;
+        ctx.propagate(&[b"DEL", key]);
         return;
     }
     let limit = ctx.config.set_max_intset_entries;
     let popped: Vec<OwnedMember> =
         edit_set(ctx, key, |s| s.pop_many(count as usize, &mut rng, limit)).unwrap_or_default();
     ctx.ks.dirty += popped.len() as u64;
+    propagate_srem(ctx, key, &popped);
     reply_members(reply, popped.iter().map(OwnedMember::as_member));
 }
 

@@ -87,5 +87,7 @@ fn saved(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(0);
     ctx.ks.dirty = ctx.ks.dirty.saturating_sub(count);
+    // The counter moved, the data did not: nothing to record.
+    ctx.ks.effects.suppress();
     reply.ok();
 }

@@ -189,7 +189,8 @@ fn expire_at_ms(
 
 /// Redis's `setGenericCommand`, the body of SET, SETNX, SETEX and PSETEX once the options are
 /// read and the expiry (`expire_at`, 0 for none) is known. `int_replies` answers `:1`/`:0` as
-/// SETNX does instead of `+OK`/null.
+/// SETNX does instead of `+OK`/null. True when the key was set; one set with an expiry is
+/// recorded as `SET key value PXAT ms`, the absolute time, as Redis 7.0 propagates it.
 fn set_generic(
     ctx: &mut Ctx<'_>,
     key: &[u8],
@@ -198,11 +199,11 @@ fn set_generic(
     expire_at: u64,
     int_replies: bool,
     reply: &mut Reply<'_>,
-) {
+) -> bool {
     let now = ctx.now_ms;
     let found = if opts.get {
         match reply_string(ctx, key, reply) {
-            Found::WrongType => return,
+            Found::WrongType => return false,
             Found::Missing => false,
             Found::Str => true,
         }
@@ -219,7 +220,7 @@ fn set_generic(
                 reply.null();
             }
         }
-        return;
+        return false;
     }
     let value = Value::string(val);
     if opts.keepttl {
@@ -228,6 +229,10 @@ fn set_generic(
         ctx.db().set(key, value, expire_at);
     }
     ctx.ks.dirty += 1;
+    if expire_at != 0 && ctx.propagating() {
+        let mut buf = itoa::Buffer::new();
+        ctx.propagate(&[b"SET", key, val, b"PXAT", buf.format(expire_at).as_bytes()]);
+    }
     if !opts.get {
         if int_replies {
             reply.int(1);
@@ -235,6 +240,7 @@ fn set_generic(
             reply.ok();
         }
     }
+    true
 }
 
 /// A new string of `len` zero bytes with spare room, so OBJECT ENCODING says `raw` as Redis
@@ -270,7 +276,8 @@ fn get(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     reply_string(ctx, args.get(1), reply);
 }
 
-/// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]
+/// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]. SETEX and
+/// PSETEX are recorded as SET with PXAT too.
 fn set(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let opts = match parse_string_opts(args, 3, true) {
         Ok(o) => o,
@@ -283,7 +290,7 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
             Err(e) => return reply.error(e),
         }
     }
-    set_generic(
+    let done = set_generic(
         ctx,
         args.get(1),
         args.get(2),
@@ -292,6 +299,14 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         false,
         reply,
     );
+    // Without an expiry (rewritten above), Redis 7.0 propagates SET without its GET options.
+    if done && opts.get && expire_at == 0 && ctx.propagating() {
+        let kept: Vec<&[u8]> = (0..args.len())
+            .filter(|&i| i < 3 || !args.is(i, "get"))
+            .map(|i| args.get(i))
+            .collect();
+        ctx.propagate(&kept);
+    }
 }
 
 /// SETNX key value
@@ -333,15 +348,17 @@ fn set_with_expire(
     reply: &mut Reply<'_>,
 ) {
     match expire_at_ms(args.get(2), kind, ctx.now_ms, invalid) {
-        Ok(at) => set_generic(
-            ctx,
-            args.get(1),
-            args.get(3),
-            &StringOpts::default(),
-            at,
-            false,
-            reply,
-        ),
+        Ok(at) => {
+            set_generic(
+                ctx,
+                args.get(1),
+                args.get(3),
+                &StringOpts::default(),
+                at,
+                false,
+                reply,
+            );
+        }
         Err(e) => reply.error(e),
     }
 }
@@ -412,7 +429,9 @@ fn getdel(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     }
 }
 
-/// GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]
+/// GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]. Recorded as Redis 7.0 propagates
+/// it: `PEXPIREAT key ms`, `PERSIST key`, or `DEL key` when an absolute time already past
+/// deleted the key.
 fn getex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let opts = match parse_string_opts(args, 2, false) {
         Ok(o) => o,
@@ -444,14 +463,20 @@ fn getex(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         Some((kind, _)) if !kind.is_relative() && expire_at <= now => {
             ctx.db().remove(key, now);
             ctx.ks.dirty += 1;
+            ctx.propagate(&[b"DEL", key]);
         }
         Some(_) => {
             ctx.db().set_expire(key, expire_at, now);
             ctx.ks.dirty += 1;
+            if ctx.propagating() {
+                let mut buf = itoa::Buffer::new();
+                ctx.propagate(&[b"PEXPIREAT", key, buf.format(expire_at).as_bytes()]);
+            }
         }
         None if opts.persist && had_ttl => {
             ctx.db().set_expire(key, 0, now);
             ctx.ks.dirty += 1;
+            ctx.propagate(&[b"PERSIST", key]);
         }
         None => {}
     }
@@ -659,6 +684,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64, reply: &mut Reply<'_>) {
 }
 
 /// INCRBYFLOAT key increment: the new value as a bulk string, stored as that same string.
+/// Recorded as `SET key value KEEPTTL`, as Redis 7.0 propagates it.
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let key = args.get(1);
     let now = ctx.now_ms;
@@ -694,6 +720,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         ctx.db().set(key, value, 0);
     }
     ctx.ks.dirty += 1;
+    ctx.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     reply.bulk(text.as_bytes());
 }
 
