@@ -207,6 +207,14 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
                 sh.ks.misses,
                 sh.ks.dirty,
             );
+            if let Some(aof) = &sh.aof {
+                s.push_str(&format!(
+                    "aof_enabled:1\naof_written:{}\naof_synced:{}\naof_write_error:{}\n",
+                    aof.written,
+                    aof.synced,
+                    u8::from(aof.error.is_some())
+                ));
+            }
             for (i, db) in sh.ks.dbs.iter().enumerate() {
                 if !db.is_empty() {
                     s.push_str(&format!(

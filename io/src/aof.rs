@@ -5,9 +5,9 @@
 //! records (its `keyspace::effects`, or its arguments) are appended to a buffer as it runs; at
 //! the end of each turn of the network loop the buffer goes to the file in one write, before any
 //! reply of that turn is sent and before any batch leaves for a peer. With `appendfsync always`
-//! the replies of a turn then wait, held, for an fdatasync that covers their records (submitted
-//! on the shard's ring; the writes of the turns that run meanwhile share the next one: group
-//! commit). With `everysec` the loop syncs once a second off the request path.
+//! the replies of a turn then wait, held, for an fdatasync that covers their records (the
+//! requests that arrive meanwhile share the next one: group commit). With `everysec` the loop
+//! syncs once a second on its ring, off the request path.
 //!
 //! Records are RESP commands, as Redis writes them, with a SELECT whenever the database
 //! changes. The parts of a transaction are kept aside while it runs and written as one frame

@@ -120,6 +120,18 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
         ));
     }
     if want("persistence") {
+        // Shown when the append-only file is on, as Redis does; `aof_written` and `aof_synced`
+        // (Tessera's own) are the bytes all shards' files hold and hold on disk.
+        let aof_on = get("aof_enabled") > 0;
+        let aof_sizes = if aof_on {
+            format!(
+                "aof_current_size:{written}\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\naof_written:{written}\r\naof_synced:{}\r\n",
+                get("aof_synced"),
+                written = get("aof_written"),
+            )
+        } else {
+            String::new()
+        };
         let started = node.save_started_ms.load(Ordering::Acquire);
         let current = if started == 0 {
             -1
@@ -127,7 +139,7 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
             (now_ms().saturating_sub(started) / 1000) as i64
         };
         out.push_str(&format!(
-            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n\r\n",
+            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{aof_sizes}\r\n",
             u8::from(node.loading.load(Ordering::Acquire)),
             get("rdb_changes_since_last_save"),
             u8::from(node.saving.load(Ordering::Acquire)),
@@ -137,6 +149,8 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
             node.rdb_saves.load(Ordering::Acquire),
             node.last_load.1.load(Ordering::Acquire),
             node.last_load.0.load(Ordering::Acquire),
+            u8::from(aof_on),
+            if get("aof_write_error") > 0 { "err" } else { "ok" },
         ));
     }
     if want("stats") {

@@ -84,6 +84,9 @@ pub(crate) async fn insert(loaded: ShardPreload) {
         let mut sh = shard.borrow_mut();
         let (fsync, run) = (sh.config.appendfsync, sh.node.start_ms);
         sh.aof = Some(crate::aof::AofLog::new(fd, size, fsync, run));
+        for db in &mut sh.ks.dbs {
+            db.log_expired = true;
+        }
     }
     loop {
         {

@@ -465,6 +465,7 @@ impl Shard {
     /// Appends what the command that just ran changed to the shard's log: the records its
     /// handler made, or else its arguments when it changed anything.
     fn log_effects(&mut self, changed: bool, db: usize, args: &Args<'_>) {
+        self.log_expired(self.running_tx);
         let Some(aof) = self.aof.as_mut() else {
             return;
         };
@@ -699,6 +700,9 @@ impl Shard {
     /// Takes a new configuration from CONFIG SET.
     pub fn adopt_config(&mut self, config: Config) {
         self.limits.max_bulk_len = config.proto_max_bulk_len as usize;
+        if let Some(aof) = self.aof.as_mut() {
+            aof.fsync = config.appendfsync;
+        }
         let policy = self.config.maxmemory_policy;
         self.config = config;
         crate::evict::adopt(self, policy);
@@ -840,6 +844,25 @@ impl Shard {
                 if removed < 200 {
                     break;
                 }
+            }
+        }
+        self.log_expired(None);
+    }
+
+    /// Records the removal of every key that expired since the last look, as `DEL`s in the
+    /// log (under `tx`, when a transaction's part runs).
+    fn log_expired(&mut self, tx: Option<TxId>) {
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        for (i, db) in self.ks.dbs.iter_mut().enumerate() {
+            for key in db.expired_now.drain(..) {
+                let mut rec = Vec::new();
+                tessera_core::protocol::args::encode_command(
+                    [&b"DEL"[..], &key].into_iter(),
+                    &mut rec,
+                );
+                aof.record(i, tx, crate::aof::Records::Encoded(&rec));
             }
         }
     }

@@ -58,6 +58,12 @@ pub struct Db {
     sweep_segment: usize,
     /// Keys removed because their time passed (INFO's expired_keys).
     pub expired_keys: u64,
+    /// True while something keeps a log of writes: each key removed because its time passed
+    /// is then named in `expired_now`, so the log can record its removal (as Redis records a
+    /// DEL), and a replay, which expires nothing, reaches the same data.
+    pub log_expired: bool,
+    /// Keys removed because their time passed, not yet taken by the log.
+    pub expired_now: Vec<Box<[u8]>>,
     /// The LRU clock (Unix seconds) stamped on keys as they are read or written.
     pub clock: u32,
     /// What an access does to a key's LFU data.
@@ -177,6 +183,9 @@ impl Db {
         if self.table.remove(key).is_some() {
             self.volatile -= 1;
             self.expired_keys += 1;
+            if self.log_expired {
+                self.expired_now.push(key.into());
+            }
         }
     }
 
@@ -233,6 +242,9 @@ impl Db {
         }
         if entry.is_expired(now_ms) {
             self.expired_keys += 1;
+            if self.log_expired {
+                self.expired_now.push(key.into());
+            }
             None
         } else {
             Some(entry)
@@ -352,6 +364,9 @@ impl Db {
         }
         for k in removed_keys {
             self.signal(&k);
+            if self.log_expired {
+                self.expired_now.push(k);
+            }
         }
         self.volatile -= removed;
         self.expired_keys += removed as u64;

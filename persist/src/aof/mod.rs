@@ -57,6 +57,7 @@ pub fn recover(
     now_ms: u64,
     log: &dyn Fn(&str),
 ) -> Result<Recovered, String> {
+    let clock = (now_ms / 1000) as u32;
     let dir = folder(config);
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("Can't create the append-only folder {}: {e}", dir.display()))?;
@@ -75,11 +76,9 @@ pub fn recover(
         let bytes =
             std::fs::read(&path).map_err(|e| format!("Can't read {}: {e}", path.display()))?;
         if bytes.starts_with(b"REDIS") {
-            let clock = (now_ms / 1000) as u32;
+            // Keys whose time has passed stay until the records after the image are applied:
+            // those were made on data that still held them (see `replay::replay`).
             crate::rdb_file::load_rdb(&bytes, &path, config, |r| {
-                if r.expire_at != 0 && r.expire_at <= now_ms {
-                    return;
-                }
                 let mut entry = Entry::new(r.value);
                 entry.expire_at = r.expire_at;
                 entry.access = clock;
@@ -89,7 +88,7 @@ pub fn recover(
             })?;
         } else {
             let none = HashMap::new();
-            let done = replay::replay(&mut parts[0], config, &bytes, &none, now_ms)
+            let done = replay::replay(&mut parts[0], config, &bytes, &none)
                 .map_err(|e| format!("{} at offset {}: {}", path.display(), e.offset, e.message))?;
             if done.torn {
                 return Err(format!("{}: the base file is truncated", path.display()));
@@ -119,7 +118,7 @@ pub fn recover(
             split_for = incr.shards;
         }
         let path = dir.join(&incr.name);
-        let done = replay::replay(&mut parts[incr.shard], config, bytes, &counts, now_ms)
+        let done = replay::replay(&mut parts[incr.shard], config, bytes, &counts)
             .map_err(|e| {
                 format!(
                     "{} at offset {}: {}. Make a backup of the file, then fix it (cut it at that offset)",
@@ -168,10 +167,13 @@ pub fn recover(
         .map(|mut ks| {
             let mut v = Vec::new();
             for (db, d) in ks.dbs.iter_mut().enumerate() {
-                for (k, e) in d.drain() {
+                for (k, mut e) in d.drain() {
                     if e.expire_at != 0 && e.expire_at <= now_ms {
                         continue;
                     }
+                    // A replay's clock stood still: the keys start their idle time now.
+                    e.access = clock;
+                    e.freq = tessera_core::keyspace::evict::lfu_new(clock);
                     v.push((db, k, e));
                 }
             }

@@ -123,14 +123,19 @@ pub fn count_parts(bytes: &[u8], counts: &mut HashMap<Vec<u8>, (u32, u32)>) {
 }
 
 /// Replays one file onto `ks`. `complete` holds the counts [`count_parts`] made over every
-/// file; `now_ms` is the clock of the replay (expired keys read as absent, as they would).
+/// file.
+///
+/// Nothing expires during a replay, as in Redis's loading: every expiry that happened is in
+/// the file as a DEL (and every expiry time is absolute), so the records apply to exactly the
+/// data they were made on. Keys whose time has passed are dropped once the replay is done.
 pub fn replay(
     ks: &mut Keyspace,
     config: &Config,
     bytes: &[u8],
     complete: &HashMap<Vec<u8>, (u32, u32)>,
-    now_ms: u64,
 ) -> Result<Replayed, ReplayError> {
+    // Time 0: no expiry time is ever reached.
+    let now_ms = 0;
     let mut out = Replayed::default();
     let mut records = Records::new(bytes);
     let mut db = 0usize;
