@@ -10,7 +10,9 @@ use tessera_core::keyspace::evict::lfu_minutes;
 use tessera_core::keyspace::rdb_key::KeyHint;
 use tessera_core::keyspace::Entry;
 use tessera_core::slot::{key_slot, slot_shard};
-use tessera_io::persistence::{IoFuture, Persistence, Preload, ShardPreload, SnapshotSink};
+use tessera_io::persistence::{
+    IoFuture, Persistence, Preload, RewriteStart, ShardPreload, SnapshotSink,
+};
 use tessera_io::{log, memory};
 use tessera_persist::rdb::KeyRecord;
 use tessera_persist::rdb_file::{load_rdb, read_file, RdbFile};
@@ -26,6 +28,27 @@ pub fn install() {
                     RdbFile::create(Path::new("."), &config.dbfilename, &config, used).await?;
                 Ok(Box::new(Snapshot(file)) as Box<dyn SnapshotSink>)
             })
+        },
+        begin_rewrite: |config, shards| {
+            let started = tessera_persist::aof::rewrite::begin(config, shards)?;
+            Ok(RewriteStart {
+                seq: started.seq,
+                base: started.base,
+                logs: started.logs,
+            })
+        },
+        open_base: |config, name| {
+            let config = config.clone();
+            let name = name.to_string();
+            Box::pin(async move {
+                let used = memory::used_memory() as u64;
+                let dir = tessera_persist::aof::folder(&config);
+                let file = RdbFile::create_as(&dir, &name, &config, used, true).await?;
+                Ok(Box::new(Snapshot(file)) as Box<dyn SnapshotSink>)
+            })
+        },
+        finish_rewrite: |config, started, ok| {
+            tessera_persist::aof::rewrite::finish(config, started.seq, &started.base, ok)
         },
     });
 }
@@ -97,6 +120,7 @@ fn load_aof(config: &Config, shards: usize) -> Result<Preload, String> {
         started.elapsed().as_secs_f64()
     ));
     preload.loaded = recovered.keys;
+    preload.aof_base_size = recovered.base_size;
     Ok(preload)
 }
 

@@ -64,6 +64,7 @@ pub fn run(
         }
         NodeCmd::Save => crate::save::save(sh, idx),
         NodeCmd::Bgsave => crate::save::bgsave(sh, idx, args),
+        NodeCmd::Bgrewriteaof => crate::rewrite::bgrewriteaof(sh, idx),
         NodeCmd::Quit => {
             reply_now(sh, idx, |r| r.ok());
             if let Some(c) = sh.conns[idx].as_mut() {
@@ -209,9 +210,10 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
             );
             if let Some(aof) = &sh.aof {
                 s.push_str(&format!(
-                    "aof_enabled:1\naof_written:{}\naof_synced:{}\naof_write_error:{}\n",
+                    "aof_enabled:1\naof_written:{}\naof_synced:{}\naof_file_size:{}\naof_write_error:{}\n",
                     aof.written,
                     aof.synced,
+                    aof.file_size,
                     u8::from(aof.error.is_some())
                 ));
             }

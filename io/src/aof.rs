@@ -44,10 +44,13 @@ pub struct AofLog {
     buf: Vec<u8>,
     /// The database the file's last record was written in (a SELECT precedes a change).
     db: Option<usize>,
-    /// Bytes in the file, this shard's writes included.
+    /// Bytes this shard's logs took since start-up (counted on across a rewrite's switch to
+    /// new files, so that what waits for a size keeps waiting for the right records).
     pub written: u64,
-    /// Bytes known to be on disk.
+    /// Of `written`, the bytes known to be on disk.
     pub synced: u64,
+    /// Bytes in the current file.
+    pub file_size: u64,
     /// The size an fdatasync in flight will have made durable.
     pub syncing: Option<u64>,
     /// When the last sync was started, Unix ms.
@@ -62,15 +65,17 @@ pub struct AofLog {
 }
 
 impl AofLog {
-    /// A log appending to `file`, which holds `size` bytes already.
-    pub fn new(file: OwnedFd, size: u64, fsync: Fsync, run: u64) -> AofLog {
+    /// A log appending to `file`, which holds `size` bytes already; its count of bytes
+    /// written starts at `start`.
+    pub fn new(file: OwnedFd, size: u64, fsync: Fsync, run: u64, start: u64) -> AofLog {
         AofLog {
             file,
             fsync,
             buf: Vec::with_capacity(64 * 1024),
             db: None,
-            written: size,
-            synced: size,
+            written: start,
+            synced: start,
+            file_size: size,
             syncing: None,
             last_sync_ms: 0,
             txs: HashMap::new(),
@@ -187,6 +192,7 @@ impl AofLog {
                 }
                 self.buf.drain(..done);
                 self.written += done as u64;
+                self.file_size += done as u64;
                 if self.error.is_none() {
                     crate::log::warn(&format!("Error writing to the AOF file: {err}"));
                 }
@@ -196,6 +202,7 @@ impl AofLog {
             done += n as usize;
         }
         self.written += done as u64;
+        self.file_size += done as u64;
         self.buf.clear();
         if self.buf.capacity() > 16 << 20 {
             self.buf = Vec::with_capacity(64 * 1024);
@@ -203,6 +210,24 @@ impl AofLog {
         if self.error.take().is_some() {
             crate::log::warn("AOF write error looks solved. Tessera can write again.");
         }
+        true
+    }
+
+    /// Writes and syncs what is left, for a log about to be closed (a rewrite switched files,
+    /// the append-only file was turned off, the server stops). True when all of it is on disk.
+    pub fn close_out(&mut self) -> bool {
+        if !self.write_out() {
+            return false;
+        }
+        // SAFETY: the descriptor is open while `self` lives.
+        if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
+            crate::log::warn(&format!(
+                "Error syncing the AOF file: {}",
+                std::io::Error::last_os_error()
+            ));
+            return false;
+        }
+        self.synced = self.written;
         true
     }
 

@@ -123,11 +123,15 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
         // Shown when the append-only file is on, as Redis does; `aof_written` and `aof_synced`
         // (Tessera's own) are the bytes all shards' files hold and hold on disk.
         let aof_on = get("aof_enabled") > 0;
+        let rw = &node.aof;
         let aof_sizes = if aof_on {
+            let base = rw.base_size.load(Ordering::Acquire);
             format!(
-                "aof_current_size:{written}\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\naof_written:{written}\r\naof_synced:{}\r\n",
+                "aof_current_size:{}\r\naof_base_size:{base}\r\naof_pending_rewrite:{}\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\naof_written:{}\r\naof_synced:{}\r\n",
+                base + get("aof_file_size"),
+                u8::from(rw.scheduled.load(Ordering::Acquire)),
+                get("aof_written"),
                 get("aof_synced"),
-                written = get("aof_written"),
             )
         } else {
             String::new()
@@ -139,7 +143,7 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
             (now_ms().saturating_sub(started) / 1000) as i64
         };
         out.push_str(&format!(
-            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{aof_sizes}\r\n",
+            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{aof_sizes}\r\n",
             u8::from(node.loading.load(Ordering::Acquire)),
             get("rdb_changes_since_last_save"),
             u8::from(node.saving.load(Ordering::Acquire)),
@@ -150,6 +154,16 @@ pub fn render(node: &Node, config: &Config, sums: &[(String, u64)], asked: &[Str
             node.last_load.1.load(Ordering::Acquire),
             node.last_load.0.load(Ordering::Acquire),
             u8::from(aof_on),
+            u8::from(rw.running.load(Ordering::Acquire)),
+            u8::from(rw.scheduled.load(Ordering::Acquire)),
+            rw.last_secs.load(Ordering::Acquire),
+            match rw.started_ms.load(Ordering::Acquire) {
+                0 => -1,
+                t => (now_ms().saturating_sub(t) / 1000) as i64,
+            },
+            if rw.last_failed.load(Ordering::Acquire) { "err" } else { "ok" },
+            rw.done.load(Ordering::Acquire),
+            rw.failures.load(Ordering::Acquire),
             if get("aof_write_error") > 0 { "err" } else { "ok" },
         ));
     }

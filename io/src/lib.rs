@@ -26,6 +26,7 @@ pub mod multi;
 pub mod net;
 pub mod persistence;
 pub mod prefetch;
+mod rewrite;
 pub mod ring;
 mod save;
 pub mod server_cmds;
@@ -237,6 +238,8 @@ pub fn serve(
         rdb_saves: AtomicU64::new(0),
         last_load: (AtomicU64::new(0), AtomicU64::new(0)),
         dirty: (0..shards).map(|_| AtomicU64::new(0)).collect(),
+        aof_sizes: (0..shards).map(|_| AtomicU64::new(0)).collect(),
+        aof: Default::default(),
         last_save_ok: AtomicBool::new(true),
         fixed,
     });
@@ -315,6 +318,9 @@ pub fn serve(
             Ok(preload) => {
                 node.last_load.0.store(preload.loaded, Ordering::Release);
                 node.last_load.1.store(preload.expired, Ordering::Release);
+                node.aof
+                    .base_size
+                    .store(preload.aof_base_size, Ordering::Release);
                 if let Ok(mut slots) = node.preload.lock() {
                     *slots = preload.shards.into_iter().map(Some).collect();
                 }

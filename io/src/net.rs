@@ -192,6 +192,7 @@ fn reap(
 /// Writes the log's buffered records and syncs them when a sync is due.
 fn aof_flush(sh: &mut Shard, io: &mut Io) {
     let Some(aof) = sh.aof.as_mut() else {
+        release_held(sh);
         return;
     };
     if aof.unwritten() {
@@ -759,6 +760,10 @@ async fn drain_and_close(shard: &Rc<std::cell::RefCell<Shard>>, io: &mut Io, lis
     }
     close_all(&mut shard.borrow_mut(), io);
     let _ = io.ring.enter();
+    // As Redis on shutdown: what the log holds is written and synced.
+    if let Some(aof) = shard.borrow_mut().aof.as_mut() {
+        aof.close_out();
+    }
 }
 
 fn close_all(sh: &mut Shard, io: &mut Io) {

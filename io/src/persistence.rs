@@ -27,6 +27,25 @@ pub trait SnapshotSink {
 pub struct Persistence {
     /// Starts a snapshot to `config`'s `dir`/`dbfilename`.
     pub open_snapshot: fn(&Config) -> IoFuture<'static, Box<dyn SnapshotSink>>,
+    /// Starts a rewrite of the append-only files for a node of that many shards: creates the
+    /// next generation's files (one per shard) and lists them in the manifest after the
+    /// current ones, so that what the shards append from now on is found at start-up.
+    pub begin_rewrite: fn(&Config, usize) -> Result<RewriteStart, String>,
+    /// Starts the image a rewrite takes, as the base file it names.
+    pub open_base: fn(&Config, &str) -> IoFuture<'static, Box<dyn SnapshotSink>>,
+    /// Ends a rewrite: when the base file is complete (`ok`), the manifest names it and the
+    /// new generation only, and the older files go. Returns the base file's size.
+    pub finish_rewrite: fn(&Config, &RewriteStart, bool) -> Result<u64, String>,
+}
+
+/// A rewrite's new files.
+pub struct RewriteStart {
+    /// The new generation's number.
+    pub seq: u64,
+    /// The base file's name.
+    pub base: String,
+    /// Each shard's new incremental file, empty.
+    pub logs: Vec<std::os::fd::OwnedFd>,
 }
 
 static PERSISTENCE: OnceLock<Persistence> = OnceLock::new();
@@ -37,7 +56,7 @@ pub fn install(p: Persistence) {
 }
 
 /// The installed persistence layer; None when the node runs without one (the ceiling server).
-pub(crate) fn get() -> Option<&'static Persistence> {
+pub fn get() -> Option<&'static Persistence> {
     PERSISTENCE.get()
 }
 
@@ -62,6 +81,8 @@ pub struct Preload {
     pub loaded: u64,
     /// Keys dropped because their time had passed (`rdb_last_load_keys_expired`).
     pub expired: u64,
+    /// The append-only base file's size (a rewrite is due when the files grew past it).
+    pub aof_base_size: u64,
 }
 
 /// Reads what start-up loads (the RDB file), given the number of shards; runs while the node
@@ -83,7 +104,7 @@ pub(crate) async fn insert(loaded: ShardPreload) {
     if let Some((fd, size)) = loaded.log {
         let mut sh = shard.borrow_mut();
         let (fsync, run) = (sh.config.appendfsync, sh.node.start_ms);
-        sh.aof = Some(crate::aof::AofLog::new(fd, size, fsync, run));
+        sh.aof = Some(crate::aof::AofLog::new(fd, size, fsync, run, 0));
         for db in &mut sh.ks.dbs {
             db.log_expired = true;
         }

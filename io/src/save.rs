@@ -33,36 +33,14 @@ pub(crate) async fn snapshot() -> Result<(), SaveError> {
     let Some(layer) = persistence::get() else {
         return Err("this server has no persistence layer".into());
     };
-    let (shards, config, node) = {
+    let (config, node) = {
         let shard = current();
         let sh = shard.borrow();
-        (sh.shards(), sh.config.clone(), sh.node.clone())
+        (sh.config.clone(), sh.node.clone())
     };
     let started = now_ms();
     node.save_started_ms.store(started, Ordering::Release);
-    let tx = freeze_all().await;
-    let mut sizes = Vec::with_capacity(shards);
-    for s in 0..shards {
-        let reply = call_under(s, 0, command(&["__rdbbegin"]), tx).await;
-        sizes.push(scan::array_items(&reply).and_then(|items| {
-            items
-                .iter()
-                .map(|i| scan::reply_int(i).map(|n| n.max(0) as u64))
-                .collect::<Option<Vec<u64>>>()
-        }));
-    }
-    thaw_all(tx);
-    let sizes: Option<Vec<Vec<u64>>> = sizes
-        .into_iter()
-        .map(|c| c.filter(|c| c.len() == config.databases * 2 + 1))
-        .collect();
-    let result = match sizes {
-        Some(sizes) => write_image(layer, &config, &sizes).await.map(|()| sizes),
-        None => Err("a shard could not start its snapshot".into()),
-    };
-    for s in 0..shards {
-        call_free(s, 0, command(&["__rdbend"])).await;
-    }
+    let result = image((layer.open_snapshot)(&config), None).await;
     node.save_started_ms.store(0, Ordering::Release);
     let took = (now_ms().saturating_sub(started) / 1000) as i64;
     node.last_save_duration_secs.store(took, Ordering::Release);
@@ -77,13 +55,59 @@ pub(crate) async fn snapshot() -> Result<(), SaveError> {
     Ok(())
 }
 
+/// Takes one image of every shard into the file `sink` opens; returns each shard's counts
+/// (keys and expiries per database, then its writes so far). With `logs`, each shard also
+/// switches its append-only log to its new file at the image's point in time (a rewrite).
+pub(crate) async fn image(
+    sink: persistence::IoFuture<'static, Box<dyn persistence::SnapshotSink>>,
+    logs: Option<Vec<std::os::fd::OwnedFd>>,
+) -> Result<Vec<Vec<u64>>, SaveError> {
+    let (shards, config) = {
+        let shard = current();
+        let sh = shard.borrow();
+        (sh.shards(), sh.config.clone())
+    };
+    let tx = freeze_all().await;
+    let mut sizes = Vec::with_capacity(shards);
+    for s in 0..shards {
+        let reply = call_under(s, 0, command(&["__rdbbegin"]), tx).await;
+        sizes.push(scan::array_items(&reply).and_then(|items| {
+            items
+                .iter()
+                .map(|i| scan::reply_int(i).map(|n| n.max(0) as u64))
+                .collect::<Option<Vec<u64>>>()
+        }));
+    }
+    if let Some(logs) = logs {
+        for (s, fd) in logs.into_iter().enumerate() {
+            use std::os::fd::IntoRawFd;
+            // The descriptor travels by number: the shard takes it over.
+            let fd = fd.into_raw_fd().to_string();
+            call_under(s, 0, command(&["__aofswitch", &fd]), tx).await;
+        }
+    }
+    thaw_all(tx);
+    let sizes: Option<Vec<Vec<u64>>> = sizes
+        .into_iter()
+        .map(|c| c.filter(|c| c.len() == config.databases * 2 + 1))
+        .collect();
+    let result = match sizes {
+        Some(sizes) => write_image(sink, &config, &sizes).await.map(|()| sizes),
+        None => Err("a shard could not start its snapshot".into()),
+    };
+    for s in 0..shards {
+        call_free(s, 0, command(&["__rdbend"])).await;
+    }
+    result
+}
+
 /// Writes every shard's image, database by database, given each shard's sizes.
 async fn write_image(
-    layer: &persistence::Persistence,
+    sink: persistence::IoFuture<'static, Box<dyn persistence::SnapshotSink>>,
     config: &tessera_core::config::Config,
     sizes: &[Vec<u64>],
 ) -> Result<(), SaveError> {
-    let mut sink = (layer.open_snapshot)(config)
+    let mut sink = sink
         .await
         .map_err(|e| format!("cannot open the file: {e}"))?;
     let write_err = |e: std::io::Error| format!("write error saving DB on disk: {e}");
@@ -114,7 +138,7 @@ async fn write_image(
     sink.finish().await.map_err(write_err)
 }
 
-fn command(parts: &[&str]) -> Vec<u8> {
+pub(crate) fn command(parts: &[&str]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_command(parts.iter().map(|p| p.as_bytes()), &mut out);
     out

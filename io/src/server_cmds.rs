@@ -70,7 +70,12 @@ pub(crate) fn config(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
                     return Flow::Continue;
                 }
             }
+            // Turning the append-only file on starts it from an image of the data, as Redis.
+            let enabling = next.appendonly && !sh.config.appendonly;
             change_everywhere(sh, idx, crate::mesh::NodeChange::Config(Box::new(next)));
+            if enabling {
+                crate::rewrite::request(&sh.node);
+            }
             return Flow::Hold;
         }
         b"resetstat" if argc == 2 => {

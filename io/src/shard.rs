@@ -78,6 +78,10 @@ pub struct Node {
     pub dirty: Vec<AtomicU64>,
     /// Whether the last save succeeded (INFO's `rdb_last_bgsave_status`).
     pub last_save_ok: AtomicBool,
+    /// Per shard: its append-only file's size, as its timer last saw it.
+    pub aof_sizes: Vec<AtomicU64>,
+    /// The rewrites' state (see `rewrite`).
+    pub aof: crate::rewrite::RewriteState,
     /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.
     pub fixed: Option<crate::ceiling::FixedReplies>,
 }
@@ -404,7 +408,9 @@ impl Shard {
     /// The caller has checked locks (or holds them).
     pub fn execute(&mut self, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
         let mut reply = Reply::new(out, proto);
-        if crate::watch::internal(self, db, args, &mut reply) {
+        if crate::watch::internal(self, db, args, &mut reply)
+            || crate::rewrite::internal(self, args, &mut reply)
+        {
             return;
         }
         let Some(cmd) = commands::lookup(args.get(0)) else {
@@ -702,6 +708,15 @@ impl Shard {
         self.limits.max_bulk_len = config.proto_max_bulk_len as usize;
         if let Some(aof) = self.aof.as_mut() {
             aof.fsync = config.appendfsync;
+            if !config.appendonly {
+                // Turned off: what was logged is written and synced, then the file is closed.
+                aof.close_out();
+                self.aof = None;
+                for db in &mut self.ks.dbs {
+                    db.log_expired = false;
+                    db.expired_now.clear();
+                }
+            }
         }
         let policy = self.config.maxmemory_policy;
         self.config = config;

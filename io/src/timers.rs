@@ -35,6 +35,11 @@ pub async fn run() {
         crate::evict::background(&mut sh);
         let now = now_ms();
         sh.node.dirty[sh.id].store(sh.ks.dirty, Ordering::Release);
+        let aof_size = sh
+            .aof
+            .as_ref()
+            .map_or(0, |a| a.file_size + a.pending_end() - a.written);
+        sh.node.aof_sizes[sh.id].store(aof_size, Ordering::Release);
         if sh.node.loading.load(Ordering::Acquire) {
             let mine = sh
                 .node
@@ -52,6 +57,7 @@ pub async fn run() {
         if sh.id == 0 && now - last_save_check >= 1000 {
             last_save_check = now;
             crate::save::cron(&mut sh);
+            crate::rewrite::cron(&mut sh);
         }
         if sh.pause.0 != 0 && sh.pause.0 <= now {
             sh.pause = (0, false);

@@ -76,13 +76,25 @@ impl RdbFile {
         config: &Config,
         used_mem: u64,
     ) -> std::io::Result<RdbFile> {
+        Self::create_as(dir, name, config, used_mem, false).await
+    }
+
+    /// As [`RdbFile::create`]; `aof_base` marks the image as an append-only file's base (the
+    /// `aof-base` field Redis writes in its hybrid files).
+    pub async fn create_as(
+        dir: &Path,
+        name: &str,
+        config: &Config,
+        used_mem: u64,
+        aof_base: bool,
+    ) -> std::io::Result<RdbFile> {
         let temp = dir.join(format!("temp-{}.rdb", std::process::id()));
         let out = Out::create(&temp).await?;
         let mut writer = RdbWriter::new(config.rdbcompression, config.rdbchecksum);
         let ctime = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        writer.standard_aux(ctime, used_mem, false);
+        writer.standard_aux(ctime, used_mem, aof_base);
         Ok(RdbFile {
             writer,
             out: Some(out),

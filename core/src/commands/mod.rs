@@ -267,6 +267,8 @@ pub enum NodeCmd {
     Save,
     /// BGSAVE.
     Bgsave,
+    /// BGREWRITEAOF.
+    Bgrewriteaof,
 }
 
 /// A handler that runs on the shard owning the keys, over that shard's data.

@@ -163,6 +163,14 @@ pub static COMMANDS: &[Command] = &[
         "Asynchronously saves the database(s) to disk.",
     ),
     node(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT,
+        NodeCmd::Bgrewriteaof,
+        "server",
+        "Asynchronously rewrites the append-only file to disk.",
+    ),
+    node(
         "multi",
         1,
         FAST | NOSCRIPT | LOADING | STALE | NO_MULTI,

@@ -15,6 +15,7 @@
 
 pub mod manifest;
 pub mod replay;
+pub mod rewrite;
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -41,6 +42,8 @@ pub struct Recovered {
     pub keys: u64,
     /// Records replayed.
     pub records: u64,
+    /// The base file's size; 0 without one.
+    pub base_size: u64,
 }
 
 /// The append-only folder of `config` (relative to `dir`, the working directory).
@@ -71,10 +74,12 @@ pub fn recover(
     };
     let mut parts: Vec<Keyspace> = vec![Keyspace::new(config.databases)];
     let mut split_for = 1usize;
+    let mut base_size = 0u64;
     if let Some((name, _)) = &manifest.base {
         let path = dir.join(name);
         let bytes =
             std::fs::read(&path).map_err(|e| format!("Can't read {}: {e}", path.display()))?;
+        base_size = bytes.len() as u64;
         if bytes.starts_with(b"REDIS") {
             // Keys whose time has passed stay until the records after the image are applied:
             // those were made on data that still held them (see `replay::replay`).
@@ -186,6 +191,7 @@ pub fn recover(
         logs,
         keys,
         records,
+        base_size,
     })
 }
 
@@ -259,7 +265,7 @@ pub fn write_manifest(manifest: &Manifest, path: &Path) -> Result<(), String> {
 }
 
 /// Makes a folder's entries (a new or renamed file) durable.
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
