@@ -60,8 +60,8 @@ pub struct AofLog {
     group: Option<usize>,
     /// Names this run of the process in transaction ids, which must not repeat in the file.
     run: u64,
-    /// Why the last write to the file failed; None when it succeeded.
-    pub error: Option<String>,
+    /// Why the last write to the file failed (an errno); None when it succeeded.
+    pub error: Option<i32>,
 }
 
 impl AofLog {
@@ -196,7 +196,7 @@ impl AofLog {
                 if self.error.is_none() {
                     crate::log::warn(&format!("Error writing to the AOF file: {err}"));
                 }
-                self.error = Some(err.to_string());
+                self.error = Some(err.raw_os_error().unwrap_or(libc::EIO));
                 return false;
             }
             done += n as usize;

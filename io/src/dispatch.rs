@@ -138,8 +138,8 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
     if crate::evict::refuses(sh, idx, cmd, args) {
         return refuse_or_abort(sh, idx, cmd, errors::OOM);
     }
-    if crate::save::refuses(sh, idx, cmd) {
-        return refuse_or_abort(sh, idx, cmd, errors::MISCONF);
+    if let Some(why) = crate::save::refusal(sh, idx, cmd) {
+        return refuse_or_abort(sh, idx, cmd, &why);
     }
     if sh.node.loading.load(std::sync::atomic::Ordering::Acquire) && !cmd.has(flags::LOADING) {
         refuse(sh, idx, errors::LOADING);

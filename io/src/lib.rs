@@ -239,6 +239,9 @@ pub fn serve(
         last_load: (AtomicU64::new(0), AtomicU64::new(0)),
         dirty: (0..shards).map(|_| AtomicU64::new(0)).collect(),
         aof_sizes: (0..shards).map(|_| AtomicU64::new(0)).collect(),
+        aof_errors: (0..shards)
+            .map(|_| std::sync::atomic::AtomicI32::new(0))
+            .collect(),
         aof: Default::default(),
         last_save_ok: AtomicBool::new(true),
         fixed,

@@ -191,13 +191,11 @@ fn reap(
 
 /// Writes the log's buffered records and syncs them when a sync is due.
 fn aof_flush(sh: &mut Shard, io: &mut Io) {
+    sh.aof_write();
     let Some(aof) = sh.aof.as_mut() else {
         release_held(sh);
         return;
     };
-    if aof.unwritten() {
-        aof.write_out();
-    }
     if aof.sync_due(sh.clock) {
         aof.syncing = Some(aof.written);
         aof.last_sync_ms = sh.clock;
@@ -277,16 +275,12 @@ fn release_held(sh: &mut Shard) {
 /// A batch may carry replies to writes run here: it leaves only once their records are safe in
 /// this shard's log (written, or synced under `appendfsync always`).
 pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
-    let (seal, safe) = match sh.aof.as_mut() {
-        Some(aof) => {
-            if aof.unwritten() {
-                aof.write_out();
-            }
-            (aof.pending_end(), aof.safe())
-        }
+    sh.aof_write();
+    let (seal, safe) = match sh.aof.as_ref() {
+        Some(aof) => (aof.pending_end(), aof.safe()),
         None => (0, u64::MAX),
     };
-    if seal > safe {
+    if seal > safe && sh.aof.as_ref().is_some_and(|a| a.error.is_none()) {
         // The network loop starts the sync these batches wait for.
         sh.notify.notify();
     }

@@ -205,29 +205,46 @@ fn finish(result: Result<(), SaveError>, success: &str, background: bool) -> boo
     }
 }
 
-/// True when connection `idx`'s command must be refused with MISCONF: the last background save
-/// failed, `stop-writes-on-bgsave-error` is on and save rules exist, and the command writes
-/// (an EXEC of writes too) or is PING, as Redis 7.0 refuses them.
-pub(crate) fn refuses(sh: &Shard, idx: usize, cmd: &'static Command) -> bool {
-    if sh.node.last_save_ok.load(Ordering::Acquire)
-        || !sh.config.stop_writes_on_bgsave_error
-        || sh.config.save.is_empty()
-    {
-        return false;
+/// Why connection `idx`'s command must be refused (MISCONF), if it must: the last background
+/// save failed (with `stop-writes-on-bgsave-error` on and save rules set), or writes to the
+/// append-only file fail; and the command writes (an EXEC of writes too) or is PING, as Redis
+/// 7.0 refuses them.
+pub(crate) fn refusal(sh: &Shard, idx: usize, cmd: &'static Command) -> Option<String> {
+    let rdb_failed = !sh.node.last_save_ok.load(Ordering::Acquire)
+        && sh.config.stop_writes_on_bgsave_error
+        && !sh.config.save.is_empty();
+    let aof_errno = sh
+        .node
+        .aof_errors
+        .iter()
+        .map(|e| e.load(Ordering::Acquire))
+        .find(|&e| e != 0);
+    if !rdb_failed && aof_errno.is_none() {
+        return None;
     }
-    if cmd.has(flags::WRITE) || matches!(cmd.run, Run::Node(NodeCmd::Ping)) {
-        return true;
-    }
-    matches!(cmd.run, Run::Node(NodeCmd::Exec))
-        && sh.conns[idx].as_ref().is_some_and(|c| {
-            c.multi.as_ref().is_some_and(|q| {
-                q.iter().any(|queued| {
-                    crate::shard::parse_internal(&queued.args)
-                        .and_then(|spans| commands::lookup(Args::new(&queued.args, &spans).get(0)))
-                        .is_some_and(|c| c.has(flags::WRITE))
+    let writes = cmd.has(flags::WRITE)
+        || matches!(cmd.run, Run::Node(NodeCmd::Ping))
+        || matches!(cmd.run, Run::Node(NodeCmd::Exec))
+            && sh.conns[idx].as_ref().is_some_and(|c| {
+                c.multi.as_ref().is_some_and(|q| {
+                    q.iter().any(|queued| {
+                        crate::shard::parse_internal(&queued.args)
+                            .and_then(|spans| {
+                                commands::lookup(Args::new(&queued.args, &spans).get(0))
+                            })
+                            .is_some_and(|c| c.has(flags::WRITE))
+                    })
                 })
-            })
-        })
+            });
+    if !writes {
+        return None;
+    }
+    if rdb_failed {
+        return Some(errors::MISCONF.to_string());
+    }
+    let err = std::io::Error::from_raw_os_error(aof_errno.unwrap_or(libc::EIO)).to_string();
+    let err = err.split(" (os error").next().unwrap_or_default();
+    Some(format!("MISCONF Errors writing to the AOF file: {err}"))
 }
 
 /// Seconds a failed automatic save waits before the next try (`CONFIG_BGSAVE_RETRY_DELAY`).

@@ -80,6 +80,9 @@ pub struct Node {
     pub last_save_ok: AtomicBool,
     /// Per shard: its append-only file's size, as its timer last saw it.
     pub aof_sizes: Vec<AtomicU64>,
+    /// Per shard: the errno of its append-only file's failing writes; 0 when they succeed.
+    /// While one is set, writes are refused everywhere (MISCONF), as Redis refuses them.
+    pub aof_errors: Vec<std::sync::atomic::AtomicI32>,
     /// The rewrites' state (see `rewrite`).
     pub aof: crate::rewrite::RewriteState,
     /// Set for the ceiling server: every command gets a fixed reply and nothing is stored.
@@ -492,6 +495,18 @@ impl Shard {
         effects.wanted = false;
     }
 
+    /// Writes the log's buffered records; publishes a failure (or its end) to the node.
+    pub fn aof_write(&mut self) {
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        if aof.unwritten() {
+            aof.write_out();
+        }
+        let errno = aof.error.unwrap_or(0);
+        self.node.aof_errors[self.id].store(errno, Ordering::Release);
+    }
+
     /// Records what a shard did by itself (eviction, say) in its log, as `parts`.
     pub fn log_command(&mut self, db: usize, parts: &[&[u8]]) {
         if let Some(aof) = self.aof.as_mut() {
@@ -712,6 +727,7 @@ impl Shard {
                 // Turned off: what was logged is written and synced, then the file is closed.
                 aof.close_out();
                 self.aof = None;
+                self.node.aof_errors[self.id].store(0, Ordering::Release);
                 for db in &mut self.ks.dbs {
                     db.log_expired = false;
                     db.expired_now.clear();

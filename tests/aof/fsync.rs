@@ -124,7 +124,6 @@ fn the_directives_read_and_change_as_in_redis() {
 }
 
 #[test]
-#[ignore = "bug: Tessera lists the choices as 'always, everysec, no'; Redis 7.0 says 'everysec, always, no'"]
 fn a_bad_appendfsync_is_refused_in_redis_words() {
     let server = Server::start(&[]);
     let mut c = server.client();

@@ -130,7 +130,6 @@ fn expiry_times_stay_absolute_across_a_restart() {
 }
 
 #[test]
-#[ignore = "bug: active expiry (Db::sweep_expired) logs no DEL unless a key of the database is WATCHed; the replay then applies RPUSH/INCR/HSET/SADD to the expired value"]
 fn a_key_that_expired_and_was_made_again_comes_back_as_made_again() {
     let dir = Dir::new("expired");
     let server = start(&dir, &[]);

@@ -53,7 +53,7 @@ pub static DIRECTIVES: &[Directive] = &[
                 "no" => Fsync::No,
                 _ => {
                     return Err(
-                        "argument(s) must be one of the following: always, everysec, no".into(),
+                        "argument(s) must be one of the following: everysec, always, no".into(),
                     )
                 }
             };

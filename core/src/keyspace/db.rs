@@ -348,7 +348,8 @@ impl Db {
             }
             let seg = self.sweep_segment % segments;
             self.sweep_segment = (seg + 1) % segments;
-            let watched = !self.watched.is_empty();
+            // The keys are named for the watchers, and for the log of writes.
+            let watched = !self.watched.is_empty() || self.log_expired;
             removed += self.table_retain(seg, |s: &mut Slot<Entry>| {
                 looked += 1;
                 if s.value().is_expired(now_ms) {
@@ -363,7 +364,9 @@ impl Db {
             });
         }
         for k in removed_keys {
-            self.signal(&k);
+            if !self.watched.is_empty() {
+                self.signal(&k);
+            }
             if self.log_expired {
                 self.expired_now.push(k);
             }
