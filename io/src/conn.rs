@@ -64,6 +64,8 @@ pub struct Conn {
     pub parked: bool,
     /// True while its replies wait for the shard's log (see `aof`): its later commands wait.
     pub aof_wait: bool,
+    /// How far the shard's log must be written for this client's last write run here.
+    pub aof_need: u64,
     /// Close once the replies are sent (QUIT, protocol error, CLIENT KILL).
     pub closing: bool,
     /// The receive is armed (multishot).
@@ -115,6 +117,7 @@ impl Conn {
             pending_base: 0,
             parked: false,
             aof_wait: false,
+            aof_need: 0,
             closing: false,
             recv_armed: false,
             inflight: 0,

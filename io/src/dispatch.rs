@@ -249,11 +249,20 @@ fn run_inline(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_>
         Some(_) => Vec::new(),
     };
     let start = out.len();
+    let logged = sh.aof.as_ref().map(|a| a.pending_end());
     sh.run_command(cmd, db, proto, args, &mut out);
     if muted && slot.is_none() {
         out.truncate(start);
     }
+    let need = sh
+        .aof
+        .as_ref()
+        .map(|a| a.pending_end())
+        .filter(|&n| Some(n) != logged);
     let conn = sh.conns[idx].as_mut().expect("live connection");
+    if let Some(need) = need {
+        conn.aof_need = need;
+    }
     match slot {
         None => conn.out = out,
         Some(seq) => {

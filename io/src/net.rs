@@ -276,9 +276,11 @@ fn release_held(sh: &mut Shard) {
 /// this shard's log (written, or synced under `appendfsync always`).
 pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
     sh.aof_write();
-    let (seal, safe) = match sh.aof.as_ref() {
-        Some(aof) => (aof.pending_end(), aof.safe()),
-        None => (0, u64::MAX),
+    // While the log cannot be written, only what answers the writes it holds waits: reads go
+    // on, as Redis serves them.
+    let (seal, safe, failing) = match sh.aof.as_ref() {
+        Some(aof) => (aof.pending_end(), aof.safe(), aof.error.is_some()),
+        None => (0, u64::MAX, false),
     };
     if seal > safe && sh.aof.as_ref().is_some_and(|a| a.error.is_none()) {
         // The network loop starts the sync these batches wait for.
@@ -291,7 +293,8 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
         if !sh.outbox[peer].is_empty() {
             let next = crate::mesh::Batch::like(&sh.outbox[peer]);
             let batch = std::mem::replace(&mut sh.outbox[peer], next);
-            sh.stalled[peer].push_back((seal, batch));
+            let need = std::mem::take(&mut sh.outbox_need[peer]);
+            sh.stalled[peer].push_back((if failing { need } else { seal }, batch));
         }
         while let Some((target, batch)) = sh.stalled[peer].pop_front() {
             if target > safe {
@@ -605,8 +608,13 @@ fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {
         return;
     }
     if let Some(aof) = &sh.aof {
-        // Replies leave only after the records of the writes before them are safe.
-        let need = aof.pending_end();
+        // Replies leave only after the records of the writes before them are safe (while the
+        // log cannot be written, only the replies of this client's own writes wait).
+        let need = if aof.error.is_some() {
+            conn.aof_need
+        } else {
+            aof.pending_end()
+        };
         if aof.safe() < need && !conn.out.is_empty() {
             conn.aof_wait = true;
             sh.aof_held.push((need, idx as u32));

@@ -179,6 +179,9 @@ pub struct Shard {
     pub running_tx: Option<TxId>,
     /// Connections whose replies wait for the log to be durable up to a size.
     pub aof_held: Vec<(u64, u32)>,
+    /// Per peer: how far the log must be safe before the batch now filling for it leaves,
+    /// for the writes it answers (what a failing log still lets go, see `net::flush_outbox`).
+    pub outbox_need: Vec<u64>,
     /// Calls sent to peers whose replies have not come back yet.
     pub awaiting_peers: usize,
     /// The most this shard's thread may hold under `maxmemory` (see `evict`).
@@ -327,6 +330,7 @@ impl Shard {
             aof: None,
             running_tx: None,
             aof_held: Vec::new(),
+            outbox_need: vec![0; peers],
             awaiting_peers: 0,
             waiters: Default::default(),
             mem_target: isize::MAX,
@@ -796,8 +800,14 @@ impl Shard {
         let mut out = std::mem::take(&mut self.reply_scratch);
         out.clear();
         self.running_tx = tx;
+        let logged = self.aof.as_ref().map(|a| a.pending_end());
         self.execute_resp_into(db, proto, args, &mut out);
         self.running_tx = None;
+        if let Some(end) = self.aof.as_ref().map(|a| a.pending_end()) {
+            if Some(end) != logged && from != self.id {
+                self.outbox_need[from] = end;
+            }
+        }
         let waits = crate::blocking::keep_if_blocked(
             self,
             tx.is_none(),
