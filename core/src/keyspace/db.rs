@@ -130,7 +130,7 @@ impl Db {
 
     /// Looks a key up for reading; an expired key is removed and reads as absent.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
-        self.get_mut_quiet(key, now_ms).map(|e| &*e)
+        self.get_mut_quiet(key, now_ms, false).map(|e| &*e)
     }
 
     /// The hash of `key` in this database's table, for [`Db::prefetch`].
@@ -156,10 +156,12 @@ impl Db {
     /// Looks a key up to change it: watchers of the key are told it changed.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
         self.signal(key);
-        self.get_mut_quiet(key, now_ms)
+        self.get_mut_quiet(key, now_ms, true)
     }
 
-    fn get_mut_quiet(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+    /// The entry of `key` with its access noted; `write` when the caller changes more than
+    /// the access data (a read does not: a snapshot in progress needs nothing from it).
+    fn get_mut_quiet(&mut self, key: &[u8], now_ms: u64, write: bool) -> Option<&mut Entry> {
         let expired = self.table.get(key)?.value().is_expired(now_ms);
         if expired {
             self.expire_now(key);
@@ -168,7 +170,12 @@ impl Db {
         let clock = self.clock;
         let tracking = self.tracking;
         let rand = if tracking.lfu { self.random() } else { 0 };
-        self.table.get_mut(key).map(|s| {
+        let slot = if write {
+            self.table.get_mut(key)
+        } else {
+            self.table.get_mut_untracked(key)
+        };
+        slot.map(|s| {
             let e = s.value_mut();
             e.access = clock;
             if tracking.lfu {

@@ -198,6 +198,9 @@ pub struct SnapState<V> {
     encode: SnapEncode<V>,
     /// Where the walk looks for the next pending segment.
     next: usize,
+    /// Keys of pending segments the walk must pass over: written ahead of it because a change
+    /// came first, or added since the start.
+    done: hashbrown::HashSet<Box<[u8]>>,
 }
 
 /// The segmented table. Keys are byte strings; values are whatever the keyspace stores.
@@ -294,7 +297,17 @@ impl<V> SegTable<V> {
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Slot<V>> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        self.before_write(seg);
+        self.before_write_key(seg, h, key);
+        self.segments[seg]
+            .table
+            .find_mut(probe(h), |s| s.key() == key)
+    }
+
+    /// The entry for `key`, for a change a snapshot need not see before it happens (the access
+    /// data a read updates).
+    pub fn get_mut_untracked(&mut self, key: &[u8]) -> Option<&mut Slot<V>> {
+        let h = self.hash(key);
+        let seg = self.segment_of(h);
         self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
@@ -315,7 +328,7 @@ impl<V> SegTable<V> {
     ) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        self.before_write(seg);
+        self.before_write_key(seg, h, key);
         if let Some(slot) = self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
@@ -330,11 +343,13 @@ impl<V> SegTable<V> {
     /// Inserts a key known to be absent; returns its slot.
     pub fn insert_new(&mut self, hash: u64, key: &[u8], value: V) -> &mut Slot<V> {
         let mut seg = self.segment_of(hash);
-        self.before_write(seg);
         if self.segments[seg].table.len() >= SEGMENT_MAX {
+            // A pending segment is written whole before its keys move.
+            self.before_write(seg);
             self.split(seg);
             seg = self.segment_of(hash);
         }
+        self.before_write_key(seg, hash, key);
         self.len += 1;
         let hasher = &self.hasher;
         self.segments[seg]
@@ -349,7 +364,7 @@ impl<V> SegTable<V> {
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         let h = self.hash(key);
         let seg = self.segment_of(h);
-        self.before_write(seg);
+        self.before_write_key(seg, h, key);
         match self.segments[seg]
             .table
             .find_entry(probe(h), |s| s.key() == key)
@@ -578,6 +593,7 @@ impl<V> SegTable<V> {
             out: Vec::new(),
             encode,
             next: 0,
+            done: hashbrown::HashSet::new(),
         }));
     }
 
@@ -596,11 +612,7 @@ impl<V> SegTable<V> {
         while snap.next < self.segments.len() {
             let seg = &mut self.segments[snap.next];
             if seg.snap_pending {
-                for slot in seg.table.iter() {
-                    (snap.encode)(&mut snap.out, slot);
-                }
-                seg.snap_pending = false;
-                written += seg.table.len();
+                written += write_segment(snap, seg);
             }
             snap.next += 1;
             if written >= min {
@@ -638,19 +650,53 @@ impl<V> SegTable<V> {
         std::mem::swap(&mut self.snap, &mut other.snap);
     }
 
-    /// Writes segment `seg` into the snapshot first if it is still pending.
+    /// Writes segment `seg` into the snapshot first if it is still pending (before a change to
+    /// many of its keys at once).
     #[inline]
     fn before_write(&mut self, seg: usize) {
         if let Some(snap) = self.snap.as_mut() {
             let segment = &mut self.segments[seg];
             if segment.snap_pending {
-                for slot in segment.table.iter() {
-                    (snap.encode)(&mut snap.out, slot);
-                }
-                segment.snap_pending = false;
+                write_segment(snap, segment);
             }
         }
     }
+
+    /// Before a change to `key` (hash `h`) in segment `seg`: if the segment is still pending,
+    /// the key alone is written now, as it is (or, absent, noted as added since the start), and
+    /// the walk passes over it later. One key's cost, not a segment's, lands on the write.
+    #[inline]
+    fn before_write_key(&mut self, seg: usize, h: u64, key: &[u8]) {
+        let Some(snap) = self.snap.as_mut() else {
+            return;
+        };
+        let segment = &self.segments[seg];
+        if !segment.snap_pending || snap.done.contains(key) {
+            return;
+        }
+        if let Some(slot) = segment.table.find(probe(h), |s| s.key() == key) {
+            (snap.encode)(&mut snap.out, slot);
+        }
+        snap.done.insert(key.into());
+    }
+}
+
+/// Writes a pending segment's keys (those not written ahead of the walk) into the snapshot;
+/// returns how many it looked at.
+fn write_segment<V>(snap: &mut SnapState<V>, segment: &mut Segment<V>) -> usize {
+    if snap.done.is_empty() {
+        for slot in segment.table.iter() {
+            (snap.encode)(&mut snap.out, slot);
+        }
+    } else {
+        for slot in segment.table.iter() {
+            if !snap.done.remove(slot.key()) {
+                (snap.encode)(&mut snap.out, slot);
+            }
+        }
+    }
+    segment.snap_pending = false;
+    segment.table.len()
 }
 
 #[cfg(test)]
@@ -725,6 +771,12 @@ mod tests {
                     *slot.value_mut() += 1_000_000;
                 }
                 t.remove(format!("k:{}", i + 1).as_bytes());
+                if i % 2 == 0 {
+                    // Back again, with another value: the image keeps the first.
+                    t.insert(format!("k:{}", i + 1).as_bytes(), 42);
+                }
+                // A read's access data is no change the image must see first.
+                let _ = t.get_mut_untracked(format!("k:{}", i + 3).as_bytes());
             }
             for i in 0..3000u64 {
                 t.insert(format!("new:{round}:{i}").as_bytes(), i);
