@@ -9,12 +9,18 @@
 //! error messages) or at INFO's `aof_written` / `aof_synced` return early there, saying so.
 
 mod common;
+#[path = "aof/faults.rs"]
+mod faults;
 #[path = "aof/files.rs"]
 mod files;
 #[path = "aof/fsync.rs"]
 mod fsync;
+#[path = "aof/interop.rs"]
+mod interop;
 #[path = "aof/replay.rs"]
 mod replay;
+#[path = "aof/rewrite.rs"]
+mod rewrite;
 #[path = "aof/support.rs"]
 mod support;
 
