@@ -113,7 +113,7 @@ async fn wait_on_many(
 ) -> Vec<u8> {
     let shard = current();
     let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
-    let (got, _) = crate::txn::run(job).await;
+    let (got, _) = crate::txn::run_for(job, idx).await;
     if !is_null(&got) {
         return got;
     }

@@ -250,6 +250,7 @@ fn on_aof_synced(sh: &mut Shard, res: i32) {
 
 /// Lets the replies go whose records the log now holds safely.
 fn release_held(sh: &mut Shard) {
+    sh.release_write_replies();
     if sh.aof_held.is_empty() {
         return;
     }
@@ -276,8 +277,9 @@ fn release_held(sh: &mut Shard) {
 /// this shard's log (written, or synced under `appendfsync always`).
 pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
     sh.aof_write();
-    // While the log cannot be written, only what answers the writes it holds waits: reads go
-    // on, as Redis serves them.
+    sh.release_write_replies();
+    // While the log cannot be written, only the replies to the writes it holds wait (in
+    // `write_replies`): reads go on, as Redis serves them.
     let (seal, safe, failing) = match sh.aof.as_ref() {
         Some(aof) => (aof.pending_end(), aof.safe(), aof.error.is_some()),
         None => (0, u64::MAX, false),
@@ -293,8 +295,9 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
         if !sh.outbox[peer].is_empty() {
             let next = crate::mesh::Batch::like(&sh.outbox[peer]);
             let batch = std::mem::replace(&mut sh.outbox[peer], next);
-            let need = std::mem::take(&mut sh.outbox_need[peer]);
-            sh.stalled[peer].push_back((if failing { need } else { seal }, batch));
+            // Replies to writes joined the batch only once safe: while the log cannot be
+            // written, nothing else in it need wait.
+            sh.stalled[peer].push_back((if failing { 0 } else { seal }, batch));
         }
         while let Some((target, batch)) = sh.stalled[peer].pop_front() {
             if target > safe {

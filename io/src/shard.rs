@@ -179,9 +179,11 @@ pub struct Shard {
     pub running_tx: Option<TxId>,
     /// Connections whose replies wait for the log to be durable up to a size.
     pub aof_held: Vec<(u64, u32)>,
-    /// Per peer: how far the log must be safe before the batch now filling for it leaves,
-    /// for the writes it answers (what a failing log still lets go, see `net::flush_outbox`).
-    pub outbox_need: Vec<u64>,
+    /// Replies to writes run here for other shards' clients (and transactions' parts), each
+    /// with how far the log must be safe before it leaves: (size, shard, token, reply). They
+    /// join the batches only then, so that a log that cannot be written holds them and not
+    /// the replies to reads (see `net::flush_outbox`).
+    pub write_replies: Vec<(u64, usize, u64, Vec<u8>)>,
     /// Calls sent to peers whose replies have not come back yet.
     pub awaiting_peers: usize,
     /// The most this shard's thread may hold under `maxmemory` (see `evict`).
@@ -330,7 +332,7 @@ impl Shard {
             aof: None,
             running_tx: None,
             aof_held: Vec::new(),
-            outbox_need: vec![0; peers],
+            write_replies: Vec::new(),
             awaiting_peers: 0,
             waiters: Default::default(),
             mem_target: isize::MAX,
@@ -511,6 +513,23 @@ impl Shard {
         self.node.aof_errors[self.id].store(errno, Ordering::Release);
     }
 
+    /// Sends the replies to writes whose records the log now holds safely (all of them once
+    /// the log is off).
+    pub fn release_write_replies(&mut self) {
+        if self.write_replies.is_empty() {
+            return;
+        }
+        let safe = self.aof.as_ref().map_or(u64::MAX, |a| a.safe());
+        let held = std::mem::take(&mut self.write_replies);
+        for (need, from, token, bytes) in held {
+            if need <= safe {
+                self.reply_to(from, token, &bytes);
+            } else {
+                self.write_replies.push((need, from, token, bytes));
+            }
+        }
+    }
+
     /// Records what a shard did by itself (eviction, say) in its log, as `parts`.
     pub fn log_command(&mut self, db: usize, parts: &[&[u8]]) {
         if let Some(aof) = self.aof.as_mut() {
@@ -640,7 +659,13 @@ impl Shard {
                         aof.end_tx(tx, parts);
                     }
                     // The acknowledgement leaves once the frame is safe in the log.
-                    self.send_reply(from, token, b"+OK\r\n");
+                    match self.aof.as_ref().map(|a| a.pending_end()) {
+                        Some(need) => {
+                            self.write_replies
+                                .push((need, from, token, b"+OK\r\n".to_vec()))
+                        }
+                        None => self.send_reply(from, token, b"+OK\r\n"),
+                    }
                 }
                 Msg::Change { token, change } => {
                     self.apply_change(change);
@@ -803,11 +828,11 @@ impl Shard {
         let logged = self.aof.as_ref().map(|a| a.pending_end());
         self.execute_resp_into(db, proto, args, &mut out);
         self.running_tx = None;
-        if let Some(end) = self.aof.as_ref().map(|a| a.pending_end()) {
-            if Some(end) != logged && from != self.id {
-                self.outbox_need[from] = end;
-            }
-        }
+        let need = self
+            .aof
+            .as_ref()
+            .map(|a| a.pending_end())
+            .filter(|&end| Some(end) != logged);
         let waits = crate::blocking::keep_if_blocked(
             self,
             tx.is_none(),
@@ -819,7 +844,10 @@ impl Shard {
             &out,
         );
         if !waits {
-            self.reply_to(from, token, &out);
+            match need {
+                Some(need) => self.write_replies.push((need, from, token, out.clone())),
+                None => self.reply_to(from, token, &out),
+            }
         }
         self.reply_scratch = out;
         crate::blocking::serve(self);

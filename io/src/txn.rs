@@ -85,7 +85,7 @@ fn encode(parts: &[&[u8]]) -> Vec<u8> {
 /// slot and the connection resumes afterwards.
 pub fn start(sh: &mut Shard, idx: usize, job: Job) {
     crate::dispatch::park_until(sh, idx, async move {
-        let (bytes, db) = run(job).await;
+        let (bytes, db) = run_for(job, idx).await;
         // SELECT inside EXEC stays selected afterwards.
         (bytes, Some(db))
     });
@@ -169,8 +169,29 @@ fn copy_target_db(cmd: &Command, args: &Args<'_>) -> Option<usize> {
     None
 }
 
+/// Runs a job for connection `idx` of this shard: as [`run`], and the reply then waits for
+/// what the job wrote in this shard's log to be safe (see `aof`), even while the log cannot be
+/// written.
+pub async fn run_for(job: Job, idx: usize) -> (Vec<u8>, usize) {
+    let (bytes, db, need) = run_noting(job).await;
+    if let Some(need) = need {
+        let shard = current();
+        let mut sh = shard.borrow_mut();
+        if let Some(conn) = sh.conns.get_mut(idx).and_then(|c| c.as_mut()) {
+            conn.aof_need = conn.aof_need.max(need);
+        }
+    }
+    (bytes, db)
+}
+
 /// Runs a job to completion; returns the reply bytes and the database selected at its end.
 pub async fn run(job: Job) -> (Vec<u8>, usize) {
+    let (bytes, db, _) = run_noting(job).await;
+    (bytes, db)
+}
+
+/// As [`run`]; also how far this shard's log must be safe for what the job wrote here.
+async fn run_noting(job: Job) -> (Vec<u8>, usize, Option<u64>) {
     let shard = current();
     let cmds: Vec<Parts> = job
         .cmds
@@ -195,7 +216,7 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
             }
         }
     }
-    end_logged(tx, &fps).await;
+    let need = end_logged(tx, &fps).await;
     let mut sh = shard.borrow_mut();
     for &s in fps.keys() {
         if s == me {
@@ -204,7 +225,7 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
             sh.send(s, Msg::Unlock { tx });
         }
     }
-    (out, db)
+    (out, db, need)
 }
 
 /// With the append-only file on, every shard the job may have written on writes its records
@@ -212,14 +233,14 @@ pub async fn run(job: Job) -> (Vec<u8>, usize) {
 /// at all. The locks stay held until the other shards' frames are safe in their logs: nothing
 /// that reads the job's keys afterwards is logged before them. (This shard's frame goes first
 /// in its own log, which is always read in order.)
-async fn end_logged(tx: TxId, fps: &BTreeMap<usize, Footprint>) {
+async fn end_logged(tx: TxId, fps: &BTreeMap<usize, Footprint>) -> Option<u64> {
     let shard = current();
     let mut pending = Vec::new();
+    let mut need = None;
     {
         let mut sh = shard.borrow_mut();
-        if sh.aof.is_none() {
-            return;
-        }
+        // Without a log there is nothing to frame.
+        sh.aof.as_ref()?;
         let parts = fps.values().filter(|fp| fp.exclusive()).count() as u32;
         for (&s, fp) in fps {
             if !fp.exclusive() {
@@ -228,6 +249,7 @@ async fn end_logged(tx: TxId, fps: &BTreeMap<usize, Footprint>) {
             if s == sh.id {
                 if let Some(aof) = sh.aof.as_mut() {
                     aof.end_tx(tx, parts);
+                    need = Some(aof.pending_end());
                 }
                 continue;
             }
@@ -241,6 +263,7 @@ async fn end_logged(tx: TxId, fps: &BTreeMap<usize, Footprint>) {
     for wait in pending {
         wait.await;
     }
+    need
 }
 
 /// Takes a shared lock on every shard, in ascending order as every transaction does: until

@@ -205,7 +205,6 @@ fn a_full_disk_under_appendfsync_always_refuses_writes_and_holds_replies() {
 /// (The held reply crosses between shards when the writer's connection lives on the other
 /// shard, as about every other connection does: the test tries a few times.)
 #[test]
-#[ignore = "bug: while a shard's log cannot be written, every batch it sends to a peer shard after one carrying a held reply waits too (flush_outbox keeps each peer's stalled queue in order), so other clients' reads from that peer (GET of a key on the failing shard, EXISTS over both shards, INFO) hang until space is back"]
 fn reads_across_shards_answer_while_a_write_waits_for_the_full_disk() {
     if is_redis() {
         return; // Redis acknowledges the write (everysec): see the module's notes.
@@ -249,7 +248,6 @@ fn reads_across_shards_answer_while_a_write_waits_for_the_full_disk() {
 /// A write over both shards (MSET) whose records cannot reach either shard's file must not be
 /// acknowledged; if it is, it must at least be in the files once space is back.
 #[test]
-#[ignore = "bug: an MSET over both shards is acknowledged (+OK) although both shards' log writes failed with ENOSPC; a SIGKILL before space is back loses it"]
 fn a_write_over_both_shards_is_not_acknowledged_while_the_disk_is_full() {
     if is_redis() {
         return; // Redis acknowledges the write (everysec): see the module's notes.
