@@ -19,9 +19,11 @@ pub static COMMANDS: &[Command] = &[
     cmd("__rdbsaved", 2, WRITE | INTERNAL, KeySpec::None, Span::Single, Run::Shard(saved), "server", "Internal: a save holding this shard's writes up to the given count succeeded."),
 ];
 
-/// Keys a chunk holds at least (fewer at the end): enough to make each trip between shards
-/// worth it, few enough to keep the bytes in flight small and the shard responsive.
-const CHUNK_KEYS: usize = 1024;
+/// Keys a chunk holds (fewer at the end): the shard serves its clients between two chunks, so
+/// a chunk must take little time (64 keys: some 50 µs), yet be worth a trip between shards.
+/// With 1M keys at 40k requests/s, chunks of one whole segment (about 1,200 keys) kept p99 at
+/// 200-300 ms during a BGSAVE; 128 keys, 6.9 ms back to back; 32 keys, 6.4 ms.
+const CHUNK_KEYS: usize = 64;
 
 /// `__rdbbegin`: starts a snapshot of every database of the shard, as they are now. Answers
 /// an array of 2 x databases + 1 integers: keys and keys with an expiry for each database,

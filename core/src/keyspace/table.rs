@@ -201,6 +201,14 @@ pub struct SnapState<V> {
     /// Keys of pending segments the walk must pass over: written ahead of it because a change
     /// came first, or added since the start.
     done: hashbrown::HashSet<Box<[u8]>>,
+    /// The segment the walk is inside, if any: the walk writes a segment a slice at a time,
+    /// so that no step holds the shard long.
+    walking: Option<usize>,
+    /// The hashes of that segment's keys the walk has still to write, in the order it takes
+    /// them (`order`), and as a set (`left`: a change to one of them writes it first and takes
+    /// it out).
+    order: Vec<u64>,
+    left: hashbrown::HashSet<u64>,
 }
 
 /// The segmented table. Keys are byte strings; values are whatever the keyspace stores.
@@ -579,10 +587,11 @@ impl<V> SegTable<V> {
 
 /// A point-in-time image of the table while it keeps changing, without a copy of it: from
 /// [`SegTable::begin_snapshot`] every segment is pending; the walk ([`SegTable::snapshot_step`])
-/// writes pending segments in turn, and a change to a key of a pending segment first writes
-/// that whole segment, as it was. Every key present at the start is written once, with its
-/// value at the start. The bytes wait in the table until taken; what they cost beyond the data
-/// is the segments written ahead of the walk because a write came first.
+/// writes pending segments in turn, a slice of keys at a time, and a change to a key not yet
+/// written first writes that key, as it was (a change to many keys at once, or a segment's
+/// split, first writes the whole segment). Every key present at the start is written once, with
+/// its value at the start. The bytes wait in the table until taken; what they cost beyond the
+/// data is the keys written ahead of the walk because a write came first, and their names.
 impl<V> SegTable<V> {
     /// Starts a snapshot whose entries `encode` writes.
     pub fn begin_snapshot(&mut self, encode: SnapEncode<V>) {
@@ -594,6 +603,9 @@ impl<V> SegTable<V> {
             encode,
             next: 0,
             done: hashbrown::HashSet::new(),
+            walking: None,
+            order: Vec::new(),
+            left: hashbrown::HashSet::new(),
         }));
     }
 
@@ -602,25 +614,67 @@ impl<V> SegTable<V> {
         self.snap.is_some()
     }
 
-    /// Writes pending segments until at least `min` entries were written; true once none is
-    /// left.
-    pub fn snapshot_step(&mut self, min: usize) -> bool {
+    /// Writes about `max` entries of pending segments (a segment's keys in slices); true once
+    /// none is left.
+    pub fn snapshot_step(&mut self, max: usize) -> bool {
+        let hasher = self.hasher.clone();
         let Some(snap) = self.snap.as_mut() else {
             return true;
         };
         let mut written = 0;
-        while snap.next < self.segments.len() {
-            let seg = &mut self.segments[snap.next];
-            if seg.snap_pending {
-                written += write_segment(snap, seg);
+        loop {
+            if let Some(seg) = snap.walking {
+                let segment = &mut self.segments[seg];
+                while written < max {
+                    let Some(h) = snap.order.pop() else {
+                        break;
+                    };
+                    if snap.left.remove(&h) {
+                        written += write_hash(snap, segment, &hasher, h);
+                    }
+                }
+                if !snap.order.is_empty() {
+                    return false;
+                }
+                segment.snap_pending = false;
+                snap.walking = None;
+                snap.left.clear();
+                snap.next = seg + 1;
+                if written >= max {
+                    return snap.next >= self.segments.len();
+                }
             }
-            snap.next += 1;
-            if written >= min {
-                break;
+            // The next pending segment: walked a slice at a time when its keys' hashes are
+            // all distinct (they almost always are), else written whole now.
+            while snap.next < self.segments.len() && !self.segments[snap.next].snap_pending {
+                snap.next += 1;
+            }
+            if snap.next >= self.segments.len() {
+                // Segments split off behind the walk were written before they split.
+                return true;
+            }
+            let seg = snap.next;
+            let segment = &mut self.segments[seg];
+            snap.order.clear();
+            snap.left.clear();
+            let mut distinct = true;
+            for slot in segment.table.iter() {
+                let h = hasher.hash_one(slot.key());
+                distinct &= snap.left.insert(h);
+                snap.order.push(h);
+            }
+            if distinct {
+                snap.walking = Some(seg);
+            } else {
+                snap.order.clear();
+                snap.left.clear();
+                written += write_segment(snap, segment);
+                snap.next = seg + 1;
+            }
+            if written >= max {
+                return snap.next >= self.segments.len() && snap.walking.is_none();
             }
         }
-        // Segments split off behind the walk were written before they split.
-        snap.next >= self.segments.len()
     }
 
     /// Writes every pending segment now (before the whole table changes at once).
@@ -654,9 +708,20 @@ impl<V> SegTable<V> {
     /// many of its keys at once).
     #[inline]
     fn before_write(&mut self, seg: usize) {
+        let hasher = &self.hasher;
         if let Some(snap) = self.snap.as_mut() {
             let segment = &mut self.segments[seg];
-            if segment.snap_pending {
+            if snap.walking == Some(seg) {
+                // The rest of the segment the walk is inside.
+                while let Some(h) = snap.order.pop() {
+                    if snap.left.remove(&h) {
+                        write_hash(snap, segment, hasher, h);
+                    }
+                }
+                segment.snap_pending = false;
+                snap.walking = None;
+                snap.next = seg + 1;
+            } else if segment.snap_pending {
                 write_segment(snap, segment);
             }
         }
@@ -671,7 +736,18 @@ impl<V> SegTable<V> {
             return;
         };
         let segment = &self.segments[seg];
-        if !segment.snap_pending || snap.done.contains(key) {
+        if !segment.snap_pending {
+            return;
+        }
+        if snap.walking == Some(seg) {
+            // Inside the walk's segment: a key still to be written is written now; one
+            // already written, or added since, needs nothing.
+            if snap.left.remove(&h) {
+                write_hash(snap, segment, &self.hasher, h);
+            }
+            return;
+        }
+        if snap.done.contains(key) {
             return;
         }
         if let Some(slot) = segment.table.find(probe(h), |s| s.key() == key) {
@@ -679,6 +755,26 @@ impl<V> SegTable<V> {
         }
         snap.done.insert(key.into());
     }
+}
+
+/// Writes the key of `segment` whose hash is `h` (unless written ahead of the walk); returns
+/// how many keys it wrote.
+fn write_hash<V>(
+    snap: &mut SnapState<V>,
+    segment: &Segment<V>,
+    hasher: &ahash::RandomState,
+    h: u64,
+) -> usize {
+    let mut n = 0;
+    for slot in segment.table.iter_hash(probe(h)) {
+        if hasher.hash_one(slot.key()) == h
+            && (snap.done.is_empty() || !snap.done.contains(slot.key()))
+        {
+            (snap.encode)(&mut snap.out, slot);
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Writes a pending segment's keys (those not written ahead of the walk) into the snapshot;
