@@ -121,7 +121,10 @@ impl RdbFile {
         let mut out = self.out.take().ok_or_else(closed)?;
         out.write_all(&tail).await?;
         out.close().await?;
-        std::fs::rename(&self.temp, &self.target)?;
+        // On the ring, as the writes were: the shard serves on while the disk works.
+        glommio::io::rename(&self.temp, &self.target)
+            .await
+            .map_err(std::io::Error::from)?;
         // The rename itself is durable once the directory is synced.
         let dir = match self.target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
