@@ -142,46 +142,9 @@ fn fill(c: &mut redis::Connection) {
     assert_ok(c, &["SELECT", "0"]);
 }
 
-/// Everything the node holds, in a form that compares across servers: for each database, each
-/// key with its type, encoding, contents (order-free where the type is) and absolute expiry.
+/// Everything the node holds, encodings included (see `common::dataset`).
 fn contents(c: &mut redis::Connection) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in 0..16 {
-        assert_ok(c, &["SELECT", &db.to_string()]);
-        let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
-        keys.sort();
-        for k in keys {
-            let kind: String = q(c, &["TYPE", &k]);
-            let mut items: Vec<String> = match kind.as_str() {
-                "string" => vec![q(c, &["GET", &k])],
-                "list" => q(c, &["LRANGE", &k, "0", "-1"]),
-                "hash" => q(c, &["HGETALL", &k]),
-                "set" => q(c, &["SMEMBERS", &k]),
-                "zset" => q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
-                other => panic!("{k}: type {other}"),
-            };
-            if kind == "hash" {
-                items = items.chunks(2).map(|p| p.join("=")).collect();
-            }
-            if kind == "hash" || kind == "set" {
-                items.sort();
-            }
-            let encoding: String = q(c, &["OBJECT", "ENCODING", &k]);
-            let expiry: i64 = q(c, &["PEXPIRETIME", &k]);
-            out.push(format!("db{db} {k} {kind} {encoding} {expiry} {items:?}"));
-        }
-    }
-    assert_ok(c, &["SELECT", "0"]);
-    out
-}
-
-fn info_field(c: &mut redis::Connection, field: &str) -> String {
-    let info: String = q(c, &["INFO", "persistence"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
-        .trim()
-        .to_string()
+    dataset(c, true)
 }
 
 fn check_rdb(path: &Path) {

@@ -79,46 +79,9 @@ pub fn random(lo: u64, hi: u64) -> u64 {
     lo + h.finish() % (hi - lo)
 }
 
-/// Everything the server holds, comparable across restarts: for each database, each key with
-/// its type, contents (sorted where order means nothing) and absolute expiry in ms.
+/// Everything the server holds, comparable across restarts (see [`dataset`]).
 pub fn contents(c: &mut redis::Connection) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in 0..16 {
-        assert_ok(c, &["SELECT", &db.to_string()]);
-        let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
-        keys.sort();
-        for k in keys {
-            let kind: String = q(c, &["TYPE", &k]);
-            let mut items: Vec<String> = match kind.as_str() {
-                "string" => vec![q(c, &["GET", &k])],
-                "list" => q(c, &["LRANGE", &k, "0", "-1"]),
-                "hash" => q(c, &["HGETALL", &k]),
-                "set" => q(c, &["SMEMBERS", &k]),
-                "zset" => q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
-                other => panic!("{k}: type {other}"),
-            };
-            if kind == "hash" {
-                items = items.chunks(2).map(|p| p.join("=")).collect();
-            }
-            if kind == "hash" || kind == "set" {
-                items.sort();
-            }
-            let expiry: i64 = q(c, &["PEXPIRETIME", &k]);
-            out.push(format!("db{db} {k} {kind} {expiry} {items:?}"));
-        }
-    }
-    assert_ok(c, &["SELECT", "0"]);
-    out
-}
-
-/// A field of INFO persistence, as text.
-pub fn info_field(c: &mut redis::Connection, field: &str) -> String {
-    let info: String = q(c, &["INFO", "persistence"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
-        .trim()
-        .to_string()
+    dataset(c, false)
 }
 
 /// INFO persistence's `aof_written` and `aof_synced` (Tessera's own fields).

@@ -736,3 +736,51 @@ pub fn expect_startup_failure(args: &[String]) -> String {
     assert!(!status.success(), "exit status {status} for {args:?}");
     text
 }
+
+/// Everything the node holds, in a form that compares across restarts and across servers: for
+/// each database, each key with its type, its encoding when `encodings`, its contents (order-
+/// free where the type is) and its absolute expiry.
+pub fn dataset(c: &mut redis::Connection, encodings: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in 0..16 {
+        assert_ok(c, &["SELECT", &db.to_string()]);
+        let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
+        keys.sort();
+        for k in keys {
+            let kind: String = q(c, &["TYPE", &k]);
+            let mut items: Vec<String> = match kind.as_str() {
+                "string" => vec![q(c, &["GET", &k])],
+                "list" => q(c, &["LRANGE", &k, "0", "-1"]),
+                "hash" => q(c, &["HGETALL", &k]),
+                "set" => q(c, &["SMEMBERS", &k]),
+                "zset" => q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                other => panic!("{k}: type {other}"),
+            };
+            if kind == "hash" {
+                items = items.chunks(2).map(|p| p.join("=")).collect();
+            }
+            if kind == "hash" || kind == "set" {
+                items.sort();
+            }
+            let expiry: i64 = q(c, &["PEXPIRETIME", &k]);
+            if encodings {
+                let encoding: String = q(c, &["OBJECT", "ENCODING", &k]);
+                out.push(format!("db{db} {k} {kind} {encoding} {expiry} {items:?}"));
+            } else {
+                out.push(format!("db{db} {k} {kind} {expiry} {items:?}"));
+            }
+        }
+    }
+    assert_ok(c, &["SELECT", "0"]);
+    out
+}
+
+/// A field of INFO persistence, as text.
+pub fn info_field(c: &mut redis::Connection, field: &str) -> String {
+    let info: String = q(c, &["INFO", "persistence"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+        .trim()
+        .to_string()
+}
