@@ -857,3 +857,54 @@ fn an_image_is_one_point_in_time_while_writes_go_on() {
         }
     }
 }
+
+#[test]
+fn saves_inside_a_transaction_are_scheduled_or_refused_as_redis_does() {
+    let dir = Dir::new("in-multi");
+    let server = tessera_in(&dir, &["--threads", "2"]);
+    let mut c = server.client();
+    // BGSAVE and BGREWRITEAOF inside EXEC start once the transaction is over.
+    let replies: Vec<redis::Value> = redis::pipe()
+        .atomic()
+        .cmd("BGSAVE")
+        .cmd("BGREWRITEAOF")
+        .cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut c)
+        .expect("EXEC");
+    assert_eq!(
+        replies,
+        vec![
+            redis::Value::SimpleString("Background saving scheduled".into()),
+            redis::Value::SimpleString("Background append only file rewriting scheduled".into()),
+            redis::Value::Okay,
+        ]
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "rdb_saves") != "1" || info_field(&mut c, "aof_rewrites") != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "the scheduled save and rewrite never ran"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(dir.file("dump.rdb").exists());
+    // SAVE and SHUTDOWN are refused inside MULTI, and EXEC then aborts.
+    for cmd in ["SAVE", "SHUTDOWN"] {
+        let mut r = server.raw_conn();
+        r.send(&encode_str(&["MULTI"]));
+        assert_eq!(r.read(), Resp::ok());
+        r.send(&encode_str(&[cmd]));
+        assert_eq!(
+            r.read(),
+            Resp::Error("ERR Command not allowed inside a transaction".into())
+        );
+        r.send(&encode_str(&["EXEC"]));
+        assert_eq!(
+            r.read(),
+            Resp::Error("EXECABORT Transaction discarded because of previous errors.".into())
+        );
+    }
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+}

@@ -148,6 +148,16 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
     let Some(conn) = sh.conns[idx].as_mut() else {
         return Flow::Hold;
     };
+    if conn.multi.is_some()
+        && matches!(
+            cmd.run,
+            Run::Node(commands::NodeCmd::Save | commands::NodeCmd::Shutdown)
+        )
+    {
+        // As Redis: these may neither wait in a transaction nor run inside one.
+        refuse(sh, idx, "ERR Command not allowed inside a transaction");
+        return Flow::Continue;
+    }
     if conn.multi.is_some() && !cmd.has(flags::NO_MULTI) {
         let bytes = encoded(args, raw);
         if let Some(q) = conn.multi.as_mut() {

@@ -244,6 +244,7 @@ pub fn serve(
             .collect(),
         aof: Default::default(),
         last_save_ok: AtomicBool::new(true),
+        save_scheduled: AtomicBool::new(false),
         fixed,
     });
     log::notice(&format!(

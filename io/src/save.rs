@@ -254,7 +254,15 @@ const RETRY_DELAY_SECS: u64 = 5;
 /// background save when one rule's time and changes are both reached.
 pub(crate) fn cron(sh: &mut Shard) {
     let node = sh.node.clone();
-    if sh.config.save.is_empty() || node.saving.load(Ordering::Acquire) {
+    if node.saving.load(Ordering::Acquire) {
+        return;
+    }
+    if node.save_scheduled.load(Ordering::Acquire) && !node.saving.swap(true, Ordering::AcqRel) {
+        node.save_scheduled.store(false, Ordering::Release);
+        start_background(&node);
+        return;
+    }
+    if sh.config.save.is_empty() {
         return;
     }
     let now = now_ms() / 1000;

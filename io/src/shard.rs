@@ -73,6 +73,8 @@ pub struct Node {
     pub last_load: (AtomicU64, AtomicU64),
     /// When the last save was tried, Unix seconds (a failed one is retried after a delay).
     pub last_save_try_secs: AtomicU64,
+    /// A BGSAVE waits to start (it was given inside EXEC, or while another save ran).
+    pub save_scheduled: AtomicBool,
     /// Per shard: its writes since the last save, as its timer last saw them (the save
     /// rules look at their sum).
     pub dirty: Vec<AtomicU64>,

@@ -452,6 +452,21 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
                 r.bulk_int(now.as_secs() as i64);
                 r.bulk_int(now.subsec_micros() as i64);
             }
+            // As Redis inside EXEC: the save or rewrite starts once the transaction is over.
+            NodeCmd::Bgsave if args.len() == 1 || (args.len() == 2 && args.is(1, "schedule")) => {
+                let node = current().borrow().node.clone();
+                node.save_scheduled
+                    .store(true, std::sync::atomic::Ordering::Release);
+                r.simple("Background saving scheduled");
+            }
+            NodeCmd::Bgsave => r.error(tessera_core::errors::SYNTAX),
+            NodeCmd::Bgrewriteaof => {
+                let node = current().borrow().node.clone();
+                node.aof
+                    .scheduled
+                    .store(true, std::sync::atomic::Ordering::Release);
+                r.simple("Background append only file rewriting scheduled");
+            }
             _ => r.error("ERR this command cannot be part of a transaction over several shards"),
         }
         return out;
