@@ -21,6 +21,8 @@ use hashbrown::HashMap;
 use tessera_core::config::Fsync;
 use tessera_core::protocol::args::encode_command;
 
+use tessera_core::protocol::Args;
+
 use crate::locks::TxId;
 
 /// `MULTI`, as a record.
@@ -251,4 +253,87 @@ pub enum Records<'a> {
     Encoded(&'a [u8]),
     /// The command's own arguments.
     Args(&'a tessera_core::protocol::Args<'a>),
+}
+
+/// The shard's side of its log: what each command and each background removal records, and
+/// the replies that wait for it.
+impl crate::shard::Shard {
+    /// Appends what the command that just ran changed to the shard's log: the records its
+    /// handler made, or else its arguments when it changed anything.
+    pub(crate) fn log_effects(&mut self, changed: bool, db: usize, args: &Args<'_>) {
+        self.log_expired(self.running_tx);
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        let effects = &mut self.ks.effects;
+        let db = db.min(self.ks.dbs.len() - 1);
+        if effects.replaced {
+            if !effects.buf.is_empty() {
+                aof.record(
+                    db,
+                    self.running_tx,
+                    Records::Encoded(&effects.buf),
+                );
+            }
+        } else if changed {
+            aof.record(db, self.running_tx, Records::Args(args));
+        }
+        effects.reset();
+        effects.wanted = false;
+    }
+    /// Writes the log's buffered records; publishes a failure (or its end) to the node.
+    pub fn aof_write(&mut self) {
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        if aof.unwritten() {
+            aof.write_out();
+        }
+        let errno = aof.error.unwrap_or(0);
+        self.node.aof_errors[self.id].store(errno, std::sync::atomic::Ordering::Release);
+    }
+    /// Sends the replies to writes whose records the log now holds safely (all of them once
+    /// the log is off).
+    pub fn release_write_replies(&mut self) {
+        if self.write_replies.is_empty() {
+            return;
+        }
+        let safe = self.aof.as_ref().map_or(u64::MAX, |a| a.safe());
+        let held = std::mem::take(&mut self.write_replies);
+        for (need, from, token, bytes) in held {
+            if need <= safe {
+                self.reply_to(from, token, &bytes);
+            } else {
+                self.write_replies.push((need, from, token, bytes));
+            }
+        }
+    }
+    /// Records what a shard did by itself (eviction, say) in its log, as `parts`.
+    pub fn log_command(&mut self, db: usize, parts: &[&[u8]]) {
+        if let Some(aof) = self.aof.as_mut() {
+            let args_bytes = {
+                let mut v = Vec::new();
+                tessera_core::protocol::args::encode_command(parts.iter().copied(), &mut v);
+                v
+            };
+            aof.record(db, None, Records::Encoded(&args_bytes));
+        }
+    }
+    /// Records the removal of every key that expired since the last look, as `DEL`s in the
+    /// log (under `tx`, when a transaction's part runs).
+    pub(crate) fn log_expired(&mut self, tx: Option<TxId>) {
+        let Some(aof) = self.aof.as_mut() else {
+            return;
+        };
+        for (i, db) in self.ks.dbs.iter_mut().enumerate() {
+            for key in db.expired_now.drain(..) {
+                let mut rec = Vec::new();
+                tessera_core::protocol::args::encode_command(
+                    [&b"DEL"[..], &key].into_iter(),
+                    &mut rec,
+                );
+                aof.record(i, tx, Records::Encoded(&rec));
+            }
+        }
+    }
 }

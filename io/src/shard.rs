@@ -479,71 +479,6 @@ impl Shard {
         }
     }
 
-    /// Appends what the command that just ran changed to the shard's log: the records its
-    /// handler made, or else its arguments when it changed anything.
-    fn log_effects(&mut self, changed: bool, db: usize, args: &Args<'_>) {
-        self.log_expired(self.running_tx);
-        let Some(aof) = self.aof.as_mut() else {
-            return;
-        };
-        let effects = &mut self.ks.effects;
-        let db = db.min(self.ks.dbs.len() - 1);
-        if effects.replaced {
-            if !effects.buf.is_empty() {
-                aof.record(
-                    db,
-                    self.running_tx,
-                    crate::aof::Records::Encoded(&effects.buf),
-                );
-            }
-        } else if changed {
-            aof.record(db, self.running_tx, crate::aof::Records::Args(args));
-        }
-        effects.reset();
-        effects.wanted = false;
-    }
-
-    /// Writes the log's buffered records; publishes a failure (or its end) to the node.
-    pub fn aof_write(&mut self) {
-        let Some(aof) = self.aof.as_mut() else {
-            return;
-        };
-        if aof.unwritten() {
-            aof.write_out();
-        }
-        let errno = aof.error.unwrap_or(0);
-        self.node.aof_errors[self.id].store(errno, Ordering::Release);
-    }
-
-    /// Sends the replies to writes whose records the log now holds safely (all of them once
-    /// the log is off).
-    pub fn release_write_replies(&mut self) {
-        if self.write_replies.is_empty() {
-            return;
-        }
-        let safe = self.aof.as_ref().map_or(u64::MAX, |a| a.safe());
-        let held = std::mem::take(&mut self.write_replies);
-        for (need, from, token, bytes) in held {
-            if need <= safe {
-                self.reply_to(from, token, &bytes);
-            } else {
-                self.write_replies.push((need, from, token, bytes));
-            }
-        }
-    }
-
-    /// Records what a shard did by itself (eviction, say) in its log, as `parts`.
-    pub fn log_command(&mut self, db: usize, parts: &[&[u8]]) {
-        if let Some(aof) = self.aof.as_mut() {
-            let args_bytes = {
-                let mut v = Vec::new();
-                tessera_core::protocol::args::encode_command(parts.iter().copied(), &mut v);
-                v
-            };
-            aof.record(db, None, crate::aof::Records::Encoded(&args_bytes));
-        }
-    }
-
     /// Runs a command over another keyspace than the shard's own (a scratch copy), with this
     /// shard's configuration and clock.
     pub fn run_on(
@@ -918,23 +853,5 @@ impl Shard {
             }
         }
         self.log_expired(None);
-    }
-
-    /// Records the removal of every key that expired since the last look, as `DEL`s in the
-    /// log (under `tx`, when a transaction's part runs).
-    fn log_expired(&mut self, tx: Option<TxId>) {
-        let Some(aof) = self.aof.as_mut() else {
-            return;
-        };
-        for (i, db) in self.ks.dbs.iter_mut().enumerate() {
-            for key in db.expired_now.drain(..) {
-                let mut rec = Vec::new();
-                tessera_core::protocol::args::encode_command(
-                    [&b"DEL"[..], &key].into_iter(),
-                    &mut rec,
-                );
-                aof.record(i, tx, crate::aof::Records::Encoded(&rec));
-            }
-        }
     }
 }
