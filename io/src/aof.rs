@@ -269,11 +269,7 @@ impl crate::shard::Shard {
         let db = db.min(self.ks.dbs.len() - 1);
         if effects.replaced {
             if !effects.buf.is_empty() {
-                aof.record(
-                    db,
-                    self.running_tx,
-                    Records::Encoded(&effects.buf),
-                );
+                aof.record(db, self.running_tx, Records::Encoded(&effects.buf));
             }
         } else if changed {
             aof.record(db, self.running_tx, Records::Args(args));
