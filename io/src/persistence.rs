@@ -56,7 +56,7 @@ pub fn install(p: Persistence) {
 }
 
 /// The installed persistence layer; None when the node runs without one (the ceiling server).
-pub fn get() -> Option<&'static Persistence> {
+pub(crate) fn get() -> Option<&'static Persistence> {
     PERSISTENCE.get()
 }
 

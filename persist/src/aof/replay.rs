@@ -139,8 +139,9 @@ pub fn replay(
     let mut out = Replayed::default();
     let mut records = Records::new(bytes);
     let mut db = 0usize;
-    // A frame being read: where it began, whether it applies, its records' bytes.
-    let mut frame: Option<(usize, bool, Vec<Vec<u8>>, usize)> = None;
+    // A frame being read: where it began, whether it applies, where its records are, and the
+    // database selected before it.
+    let mut frame: Option<(usize, bool, Vec<std::ops::Range<usize>>, usize)> = None;
     let mut part: Option<(usize, bool)> = None;
     let mut reply = Vec::new();
     loop {
@@ -185,8 +186,9 @@ pub fn replay(
                 });
             };
             if apply {
-                for rec in &held {
-                    let spans = crate::aof::replay::spans_of(rec);
+                for range in &held {
+                    let rec = &bytes[range.clone()];
+                    let spans = spans_of(rec);
                     let args = Args::new(rec, &spans);
                     apply_one(ks, config, &mut db, &args, now_ms, &mut reply, at)?;
                     out.records += 1;
@@ -195,7 +197,8 @@ pub fn replay(
                 out.dropped_frames += 1;
                 db = db_at_start;
                 // The frame's SELECTs count even when its writes do not.
-                for rec in &held {
+                for range in &held {
+                    let rec = &bytes[range.clone()];
                     let spans = spans_of(rec);
                     let args = Args::new(rec, &spans);
                     if args.get(0).eq_ignore_ascii_case(b"select") {
@@ -206,8 +209,7 @@ pub fn replay(
             continue;
         }
         if let Some((_, _, held, _)) = frame.as_mut() {
-            let end = records_end(bytes, at);
-            held.push(bytes[at..end].to_vec());
+            held.push(at..records.pos);
             continue;
         }
         apply_one(ks, config, &mut db, &args, now_ms, &mut reply, at)?;
@@ -215,23 +217,8 @@ pub fn replay(
     }
 }
 
-/// Where the record that starts at `at` ends.
-fn records_end(bytes: &[u8], at: usize) -> usize {
-    let mut spans = Vec::new();
-    let mut scratch = Vec::new();
-    match protocol::parse_request(
-        &bytes[at..],
-        &mut spans,
-        &mut scratch,
-        &ReaderLimits::internal(),
-    ) {
-        Ok(Parsed::Command { consumed, .. }) => at + consumed,
-        _ => bytes.len(),
-    }
-}
-
 /// The spans of one whole record.
-pub(crate) fn spans_of(rec: &[u8]) -> Vec<std::ops::Range<usize>> {
+fn spans_of(rec: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut spans = Vec::new();
     let mut scratch = Vec::new();
     let _ = protocol::parse_request(rec, &mut spans, &mut scratch, &ReaderLimits::internal());
