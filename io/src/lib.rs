@@ -223,6 +223,7 @@ pub fn serve(
             .unwrap_or_default(),
         ring_mode: std::sync::OnceLock::new(),
         wake_fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(),
+        ring_sleeping: (0..shards).map(|_| AtomicBool::new(false)).collect(),
         ready: AtomicUsize::new(0),
         full: (0..shards).map(|_| AtomicBool::new(false)).collect(),
         mem_slots: (0..shards).map(|_| AtomicUsize::new(usize::MAX)).collect(),

@@ -35,9 +35,20 @@ impl<T> OneshotSender<T> {
             s.waker.take()
         };
         if let Some(w) = waker {
+            WOKE_TASK.with(|f| f.set(true));
             w.wake();
         }
     }
+}
+
+thread_local! {
+    static WOKE_TASK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True when a [`OneshotSender`] woke a task of this thread since the last call: the network
+/// loop must then let it run before it sleeps in its ring, where glommio cannot run it.
+pub fn take_woken_task() -> bool {
+    WOKE_TASK.with(|f| f.replace(false))
 }
 
 impl<T> Future for Oneshot<T> {
@@ -113,7 +124,11 @@ impl Notify {
     }
 }
 
-fn write_eventfd(fd: std::os::fd::RawFd) {
+/// Adds one to an eventfd (a shard's wake-up; nothing happens for a shard not running yet).
+pub fn write_eventfd(fd: std::os::fd::RawFd) {
+    if fd < 0 {
+        return;
+    }
     let one: u64 = 1;
     // SAFETY: writing 8 bytes to the shard's own eventfd, open for the life of its loop.
     unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };

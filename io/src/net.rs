@@ -3,8 +3,9 @@
 //!
 //! The loop submits and reaps with GETEVENTS, handles every completion, parses and runs what
 //! arrived, then yields to the shard's other tasks (messages, timers, transactions). When a few
-//! rounds find nothing to do it sleeps on an eventfd the ring signals, or on a local notify from
-//! those tasks, so an idle shard costs nothing.
+//! rounds find nothing to do it sleeps, so an idle shard costs nothing: in its ring when the
+//! ring has `DEFER_TASKRUN` (peers and other threads ring its eventfd, read in the ring; glommio's
+//! timers wait at most [`RING_SLEEP_MAX`]), else through glommio, on an eventfd the ring signals.
 
 use std::os::fd::{BorrowedFd, FromRawFd, RawFd};
 use std::rc::Rc;
@@ -16,13 +17,16 @@ use tessera_core::protocol::{self, Args, Parsed, Reply};
 
 use crate::conn::Conn;
 use crate::dispatch::{dispatch, Flow};
-use crate::ring::{BufRing, Ring};
+use crate::ring::{BufRing, Ring, RingMode};
 use crate::shard::{now_ms, Shard};
 
 const KIND_ACCEPT: u64 = 0;
 const KIND_RECV: u64 = 1;
 const KIND_SEND: u64 = 2;
-const KIND_AOF: u64 = 3;
+/// The shard's own operations, told apart by their index: the log's sync and the wake-up read.
+const KIND_OWN: u64 = 3;
+const OWN_AOF_SYNC: usize = 0;
+const OWN_WAKE: usize = 1;
 const BUFFER_GROUP: u16 = 0;
 const RECV_BUFFERS: u16 = 1024;
 const RECV_BUFFER_SIZE: usize = 16 * 1024;
@@ -47,6 +51,10 @@ struct Io {
     events: Vec<(u64, i32, u32)>,
     spans: Vec<std::ops::Range<usize>>,
     scratch: Vec<u8>,
+    /// Where the ring's read of the shard's eventfd lands, while the loop sleeps in the ring.
+    wake_buf: Box<u64>,
+    /// True while that read is in flight.
+    wake_armed: bool,
 }
 
 /// Empty turns before the loop sleeps.
@@ -83,7 +91,7 @@ pub async fn run(
         if sh.id == 0 {
             if ring.mode == crate::ring::RingMode::Plain {
                 crate::log::warn(&format!(
-                    "the kernel refused io_uring COOP_TASKRUN; running with {mode}"
+                    "the kernel refused io_uring DEFER_TASKRUN and COOP_TASKRUN; running with {mode}"
                 ));
             }
             let _ = sh.node.ring_mode.set(mode);
@@ -91,7 +99,10 @@ pub async fn run(
     }
     // SAFETY: a fresh eventfd, owned by the glommio file from here on.
     let efd: RawFd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
-    if efd < 0 || ring.register_eventfd(efd).is_err() {
+    // A ring with DEFER_TASKRUN signals it too late to be of use (see `Ring::new`); the loop
+    // reads it in the ring instead, as a doorbell for peers and other threads.
+    let register = ring.mode != RingMode::DeferTaskrun;
+    if efd < 0 || (register && ring.register_eventfd(efd).is_err()) {
         crate::log::warn("cannot register the ring's eventfd");
         std::process::exit(1);
     }
@@ -103,6 +114,8 @@ pub async fn run(
         events: Vec::with_capacity(256),
         spans: Vec::new(),
         scratch: Vec::new(),
+        wake_buf: Box::new(0),
+        wake_armed: false,
     };
     io.ring.set_eventfd_enabled(false);
     shard.borrow().node.wake_fds[shard.borrow().id].store(efd, Ordering::Release);
@@ -144,6 +157,11 @@ pub async fn run(
             glommio::executor().yield_now().await;
             continue;
         }
+        if io.ring.mode == RingMode::DeferTaskrun {
+            sleep_in_ring(&shard, &mut io, efd, &listeners, &senders, &inboxes);
+            idle_rounds = 0;
+            continue;
+        }
         // Going to sleep: let the ring signal the eventfd, then look once more so no wake-up
         // between the last look and the sleep is lost.
         io.ring.set_eventfd_enabled(true);
@@ -161,6 +179,47 @@ pub async fn run(
         idle_rounds = 0;
     }
     drop(efile);
+}
+
+/// The longest a shard sleeps in its ring. What glommio alone would wake it for (its timers:
+/// the periodic work, blocking commands' timeouts) waits at most this long.
+const RING_SLEEP_MAX: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Sleeps in the ring (see [`Ring::new`] on why not through glommio): until a completion
+/// arrives, a peer or another thread writes the shard's eventfd (a read of it is kept in the
+/// ring), or [`RING_SLEEP_MAX`] passes.
+///
+/// Peers write the eventfd after handing this shard a batch if they see it asleep
+/// (`Node::ring_sleeping`); the flag is set before the last look at the channels, so a batch
+/// is either seen by that look or announced by its sender.
+fn sleep_in_ring(
+    shard: &Rc<std::cell::RefCell<Shard>>,
+    io: &mut Io,
+    efd: RawFd,
+    listeners: &[RawFd],
+    senders: &crate::Peers,
+    inboxes: &crate::Inboxes,
+) {
+    if !io.wake_armed {
+        io.ring.push(
+            &opcode::Read::new(types::Fd(efd), &mut *io.wake_buf as *mut u64 as *mut u8, 8)
+                .build()
+                .user_data(user_data(KIND_OWN, OWN_WAKE, 0)),
+        );
+        io.wake_armed = true;
+    }
+    let (id, node, notify) = {
+        let sh = shard.borrow();
+        (sh.id, sh.node.clone(), sh.notify.clone())
+    };
+    node.ring_sleeping[id].store(true, Ordering::Relaxed);
+    std::sync::atomic::fence(Ordering::SeqCst);
+    let worked = reap(shard, io, listeners, senders, inboxes);
+    let woken = crate::local::take_woken_task();
+    if !worked && !woken && !notify.take() && !node.shutdown.load(Ordering::Acquire) {
+        let _ = io.ring.wait(RING_SLEEP_MAX);
+    }
+    node.ring_sleeping[id].store(false, Ordering::Relaxed);
 }
 
 /// Submits and reaps the ring, takes one turn and sends the peers their batches. True when the
@@ -220,7 +279,7 @@ fn aof_flush(sh: &mut Shard, io: &mut Io) {
             &opcode::Fsync::new(types::Fd(aof.fd()))
                 .flags(types::FsyncFlags::DATASYNC)
                 .build()
-                .user_data(user_data(KIND_AOF, 0, 0)),
+                .user_data(user_data(KIND_OWN, OWN_AOF_SYNC, 0)),
         );
     }
     release_held(sh);
@@ -319,6 +378,11 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
                 break;
             }
             crate::memory::hand_over(bytes);
+            // The peer may sleep in its ring, where glommio's wake-up does not reach it.
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if sh.node.ring_sleeping[peer].load(Ordering::Relaxed) {
+                crate::local::write_eventfd(sh.node.wake_fds[peer].load(Ordering::Acquire));
+            }
         }
     }
 }
@@ -344,7 +408,8 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
             ),
             KIND_RECV => on_recv(sh, io, idx, generation, res, flags),
             KIND_SEND => on_send(sh, io, idx, generation, res),
-            KIND_AOF => on_aof_synced(sh, res),
+            KIND_OWN if idx == OWN_AOF_SYNC => on_aof_synced(sh, res),
+            KIND_OWN => io.wake_armed = false,
             _ => {}
         }
     }

@@ -1,6 +1,6 @@
 //! A shard's own io_uring, created on the shard's thread with flags that keep completions from
-//! interrupting the core (`COOP_TASKRUN | TASKRUN_FLAG`; see [`Ring::new`] on `DEFER_TASKRUN`),
-//! and the provided-buffer ring that multishot receives read into.
+//! interrupting the core (`DEFER_TASKRUN`, else `COOP_TASKRUN | TASKRUN_FLAG`), and the
+//! provided-buffer ring that multishot receives read into.
 //!
 //! glommio's own rings lack those flags and cost a kernel interrupt per completion, so sockets
 //! go through this ring while glommio keeps running tasks, timers and channels.
@@ -14,8 +14,8 @@ use io_uring::{squeue, types, IoUring};
 /// How the ring was set up, for the start-up log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RingMode {
-    /// `SINGLE_ISSUER | DEFER_TASKRUN`: completions are posted only when this thread asks
-    /// (only when asked for: see [`Ring::new`]).
+    /// `SINGLE_ISSUER | DEFER_TASKRUN`: completions are posted only when this thread asks, in
+    /// batches. A sleeping shard must sleep in this ring ([`Ring::wait`]): see [`Ring::new`].
     DeferTaskrun,
     /// `COOP_TASKRUN | TASKRUN_FLAG`: completions run as task work when this thread enters the
     /// kernel, without interrupting it.
@@ -37,15 +37,17 @@ const IORING_ENTER_GETEVENTS: u32 = 1;
 impl Ring {
     /// Creates a ring of `entries` submission slots, with the best flags the kernel accepts.
     ///
-    /// `DEFER_TASKRUN` is used only when asked for (`TESSERA_DEFER_TASKRUN=1`): on Linux 6.18 a
-    /// `DEFER_TASKRUN` ring with multishot receives does not signal its eventfd when data
-    /// arrives for a sleeping shard, which then wakes only at its periodic kick (measured: one
-    /// client at pipeline 1 got 70 requests/s, against 50,000 with `COOP_TASKRUN`; 50 clients
-    /// at pipeline 16 got 0.1-0.2M against 1-2M).
+    /// `DEFER_TASKRUN` first: the kernel runs a completion's work only when this thread enters
+    /// the ring, many at a time, where `COOP_TASKRUN` runs it at every return to user space.
+    /// Such a ring has one catch, measured on Linux 6.18: the eventfd it signals when work
+    /// arrives for a thread that sleeps elsewhere is signalled only after an RCU grace period
+    /// (about 20 ms), and a poll of the ring's own descriptor never fires. A sleeping shard
+    /// therefore sleeps in this ring itself ([`Ring::wait`]), which wakes at once.
+    /// `TESSERA_COOP_TASKRUN=1` selects `COOP_TASKRUN`, for comparison.
     pub fn new(entries: u32) -> io::Result<Ring> {
         let cq = entries * 8;
-        let defer_asked = std::env::var("TESSERA_DEFER_TASKRUN").is_ok_and(|v| v == "1");
-        if defer_asked {
+        let coop_asked = std::env::var("TESSERA_COOP_TASKRUN").is_ok_and(|v| v == "1");
+        if !coop_asked {
             if let Ok(uring) = IoUring::builder()
                 .setup_single_issuer()
                 .setup_defer_taskrun()
@@ -103,6 +105,22 @@ impl Ring {
             self.uring
                 .submitter()
                 .enter::<libc::sigset_t>(n, 0, IORING_ENTER_GETEVENTS, None)
+        }
+    }
+
+    /// Submits what is queued and sleeps until a completion arrives or `timeout` passes.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> io::Result<usize> {
+        self.unsubmitted = 0;
+        let ts = types::Timespec::from(timeout);
+        let args = types::SubmitArgs::new().timespec(&ts);
+        match self.uring.submitter().submit_with_args(1, &args) {
+            Err(e)
+                if e.raw_os_error() == Some(libc::ETIME)
+                    || e.raw_os_error() == Some(libc::EINTR) =>
+            {
+                Ok(0)
+            }
+            other => other,
         }
     }
 

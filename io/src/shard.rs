@@ -43,6 +43,9 @@ pub struct Node {
     pub ring_mode: std::sync::OnceLock<String>,
     /// Each shard's ring eventfd: writing to it wakes the shard from any thread.
     pub wake_fds: Vec<std::sync::atomic::AtomicI32>,
+    /// Per shard: its network loop sleeps in its ring, so a peer that hands it a batch must
+    /// write its eventfd (see `net::sleep_in_ring`).
+    pub ring_sleeping: Vec<AtomicBool>,
     /// Shards whose network loop is accepting.
     pub ready: AtomicUsize,
     /// Per shard: over its share of `maxmemory` with nothing it may evict, so writes for
