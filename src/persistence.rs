@@ -43,7 +43,11 @@ pub fn install() {
             Box::pin(async move {
                 let used = memory::used_memory() as u64;
                 let dir = tessera_persist::aof::folder(&config);
-                let file = RdbFile::create_as(&dir, &name, &config, used, true).await?;
+                let file = if config.aof_use_rdb_preamble {
+                    RdbFile::create_as(&dir, &name, &config, used, true).await?
+                } else {
+                    RdbFile::create_commands(&dir, &name, &config).await?
+                };
                 Ok(Box::new(Snapshot(file)) as Box<dyn SnapshotSink>)
             })
         },

@@ -9,6 +9,7 @@ use glommio::io::{
 };
 use tessera_core::config::Config;
 
+use crate::aof::resp_base::RespWriter;
 use crate::rdb::{Item, KeyRecord, LoadError, RdbReader, RdbWriter};
 
 /// Bytes gathered before one write to the file.
@@ -61,10 +62,33 @@ impl Out {
 /// in the middle leaves the previous file whole. It runs on a shard's executor: every write is
 /// awaited, never blocking the shard.
 pub struct RdbFile {
-    writer: RdbWriter,
+    writer: Encoder,
     out: Option<Out>,
     temp: PathBuf,
     target: PathBuf,
+}
+
+/// What the file holds: an RDB image, or (an append-only base without the RDB preamble) the
+/// commands that rebuild it.
+enum Encoder {
+    Rdb(RdbWriter),
+    Resp(RespWriter),
+}
+
+impl Encoder {
+    fn buffered(&self) -> usize {
+        match self {
+            Encoder::Rdb(w) => w.buffered(),
+            Encoder::Resp(w) => w.buffered(),
+        }
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        match self {
+            Encoder::Rdb(w) => w.take(),
+            Encoder::Resp(w) => w.take(),
+        }
+    }
 }
 
 impl RdbFile {
@@ -96,7 +120,24 @@ impl RdbFile {
             .map_or(0, |d| d.as_secs() as i64);
         writer.standard_aux(ctime, used_mem, aof_base);
         Ok(RdbFile {
-            writer,
+            writer: Encoder::Rdb(writer),
+            out: Some(out),
+            temp,
+            target: dir.join(name),
+        })
+    }
+
+    /// Starts `dir`/`name` as an append-only base of commands (`aof-use-rdb-preamble no`):
+    /// the same snapshot, written as Redis's rewrite writes it without the preamble.
+    pub async fn create_commands(
+        dir: &Path,
+        name: &str,
+        config: &Config,
+    ) -> std::io::Result<RdbFile> {
+        let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
+        let out = Out::create(&temp).await?;
+        Ok(RdbFile {
+            writer: Encoder::Resp(RespWriter::new(config)),
             out: Some(out),
             temp,
             target: dir.join(name),
@@ -105,19 +146,29 @@ impl RdbFile {
 
     /// Starts database `db` (`keys` keys, `expires` of them with an expiry).
     pub async fn database(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
-        self.writer.select_db(db, keys, expires);
+        match &mut self.writer {
+            Encoder::Rdb(w) => w.select_db(db, keys, expires),
+            Encoder::Resp(w) => w.select_db(db),
+        }
         self.flush_if_full().await
     }
 
     /// Appends keys encoded by a `KeyEncoder`.
     pub async fn keys(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.writer.encoded(bytes);
+        match &mut self.writer {
+            Encoder::Rdb(w) => w.encoded(bytes),
+            Encoder::Resp(w) => w.records(bytes).map_err(std::io::Error::other)?,
+        }
         self.flush_if_full().await
     }
 
     /// Ends the file, syncs it and puts it in place of the target.
     pub async fn finish(mut self) -> std::io::Result<()> {
-        let tail = std::mem::replace(&mut self.writer, RdbWriter::new(false, false)).finish();
+        let tail =
+            match std::mem::replace(&mut self.writer, Encoder::Rdb(RdbWriter::new(false, false))) {
+                Encoder::Rdb(w) => w.finish(),
+                Encoder::Resp(mut w) => w.take(),
+            };
         let mut out = self.out.take().ok_or_else(closed)?;
         out.write_all(&tail).await?;
         out.close().await?;

@@ -150,6 +150,88 @@ fn redis_loads_what_tessera_wrote_with_one_thread() {
     );
 }
 
+/// With `aof-use-rdb-preamble no` the base is commands, as Redis writes it then (SELECT, SET,
+/// RPUSH / SADD / ZADD / HMSET of at most 64 items, PEXPIREAT): Tessera at 1 and 2 threads and
+/// redis-server load it, with the tail after it, to the same data.
+#[test]
+fn a_base_without_the_rdb_preamble_is_commands_both_servers_load() {
+    let dir = Dir::new("no-preamble");
+    let server = start(&dir, &["--threads", "2", "--aof-use-rdb-preamble", "no"]);
+    let mut c = server.client();
+    fill_types(&mut c, "base", 100);
+    // Collections longer than one command's 64 items, an integer string, binary bytes.
+    let mut p = redis::pipe();
+    for i in 0..150 {
+        p.cmd("RPUSH").arg("big:list").arg(i).ignore();
+        p.cmd("SADD").arg("big:set").arg(format!("m{i}")).ignore();
+        p.cmd("SADD").arg("big:intset").arg(i).ignore();
+        p.cmd("ZADD")
+            .arg("big:zset")
+            .arg(i as f64 / 3.0)
+            .arg(format!("m{i}"))
+            .ignore();
+        p.cmd("HSET")
+            .arg("big:hash")
+            .arg(format!("f{i}"))
+            .arg(i)
+            .ignore();
+    }
+    p.cmd("ZADD").arg("big:zset").arg("inf").arg("top").ignore();
+    p.cmd("SET").arg("int").arg(-42).ignore();
+    p.cmd("SET").arg("bin").arg(&b"a\r\n\x00b"[..]).ignore();
+    p.cmd("PEXPIRE").arg("big:hash").arg(3_600_000).ignore();
+    p.query::<()>(&mut c).unwrap();
+    rewrite(&mut c);
+    fill_types(&mut c, "tail", 50);
+    change_some(&mut c, "base", 100);
+    let before = contents(&mut c);
+    let base = one_base_one_generation_of(&dir, ".base.aof");
+    let bytes = fs::read(dir.aof(&base)).unwrap();
+    assert!(
+        bytes.starts_with(b"*2\r\n$6\r\nSELECT\r\n"),
+        "the base begins with a SELECT: {:?}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+    );
+    let text = String::from_utf8_lossy(&bytes);
+    for command in ["RPUSH", "SADD", "ZADD", "HMSET", "PEXPIREAT"] {
+        assert!(text.contains(command), "the base has {command}");
+    }
+    assert!(!text.contains("REDIS00"), "no RDB image in the base");
+    drop(server);
+    for threads in ["1", "2"] {
+        let copy = copy_of(&dir, "no-preamble-copy");
+        let server = start(&copy, &["--threads", threads]);
+        assert_eq!(
+            contents(&mut server.client()),
+            before,
+            "--threads {threads} on {}",
+            describe(&dir.0)
+        );
+    }
+}
+
+/// With one thread the folder is Redis's own: redis-server loads a base of commands too.
+#[test]
+fn redis_loads_a_base_of_commands_tessera_wrote() {
+    let dir = Dir::new("no-preamble-to-redis");
+    let server = start(&dir, &["--threads", "1", "--aof-use-rdb-preamble", "no"]);
+    let mut c = server.client();
+    fill_types(&mut c, "base", 100);
+    rewrite(&mut c);
+    fill_types(&mut c, "tail", 20);
+    let before = contents(&mut c);
+    drop(server);
+    one_base_one_generation_of(&dir, ".base.aof");
+    let copy = copy_of(&dir, "no-preamble-to-redis-copy");
+    let reference = Reference::start(&copy, &[]);
+    assert_eq!(
+        contents(&mut reference.client()),
+        before,
+        "redis-server on {}",
+        describe(&dir.0)
+    );
+}
+
 /// What redis-server writes, with `aof-use-rdb-preamble` `preamble`, after a rewrite and more
 /// writes, and what it then holds.
 fn written_by_redis(preamble: &str) -> (Dir, Vec<String>) {

@@ -107,6 +107,11 @@ pub fn folder_files(dir: &Dir) -> BTreeSet<String> {
 /// base's number, and that the folder holds those files and the manifest only. Returns the
 /// base file's name.
 pub fn one_base_one_generation(dir: &Dir) -> String {
+    one_base_one_generation_of(dir, ".base.rdb")
+}
+
+/// As [`one_base_one_generation`], for a base file whose name ends with `ending`.
+pub fn one_base_one_generation_of(dir: &Dir, ending: &str) -> String {
     let manifest = dir.manifest();
     let lines: Vec<Vec<&str>> = manifest
         .lines()
@@ -123,7 +128,7 @@ pub fn one_base_one_generation(dir: &Dir) -> String {
     assert_eq!(bases.len(), 1, "one base in the manifest:\n{manifest}");
     let base = field(bases[0], "file");
     let seq = field(bases[0], "seq");
-    assert!(base.ends_with(".base.rdb"), "an RDB base: {manifest}");
+    assert!(base.ends_with(ending), "a base file *{ending}: {manifest}");
     let incrs: Vec<&Vec<&str>> = lines.iter().filter(|w| field(w, "type") == "i").collect();
     assert!(!incrs.is_empty(), "an incremental file:\n{manifest}");
     for w in &incrs {

@@ -4,7 +4,8 @@
 //! Layout, in `dir`/`appenddirname`:
 //! - `<appendfilename>.manifest` lists the files (see [`manifest`]);
 //! - `<appendfilename>.<seq>.base.rdb`: the image a rewrite took (an RDB file, the hybrid
-//!   format's preamble), absent until the first rewrite;
+//!   format's preamble), absent until the first rewrite; with `aof-use-rdb-preamble no`,
+//!   `<appendfilename>.<seq>.base.aof`, the same image as commands (see [`resp_base`]);
 //! - `<appendfilename>.<seq>.incr.aof` (one shard) or `<appendfilename>.<seq>.shard<k>.incr.aof`:
 //!   what shard `k` wrote since, RESP commands with SELECTs and transaction frames (see
 //!   `tessera-io`'s `aof`).
@@ -15,6 +16,7 @@
 
 pub mod manifest;
 pub mod replay;
+pub mod resp_base;
 pub mod rewrite;
 
 use std::fs::{File, OpenOptions};

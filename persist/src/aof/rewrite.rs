@@ -59,7 +59,7 @@ pub fn begin(config: &Config, shards: usize) -> Result<Started, String> {
     write_manifest(&manifest, &dir.join(manifest_name(&config.appendfilename)))?;
     Ok(Started {
         seq,
-        base: base_name(&config.appendfilename, seq, true),
+        base: base_name(&config.appendfilename, seq, config.aof_use_rdb_preamble),
         logs,
     })
 }

@@ -67,6 +67,8 @@ pub struct RdbReader<'a> {
     databases: usize,
     config: &'a Config,
     finished: bool,
+    /// Key records only, no header or end: running out of bytes between records is the end.
+    fragment: bool,
 }
 
 impl<'a> RdbReader<'a> {
@@ -93,7 +95,23 @@ impl<'a> RdbReader<'a> {
             databases: config.databases,
             config,
             finished: false,
+            fragment: false,
         })
+    }
+
+    /// Reads bare key records of database `db`, as a snapshot hands them over (no header, no
+    /// end, no checksum): [`RdbReader::next_item`] answers None once the bytes are used up.
+    pub fn fragment(bytes: &'a [u8], db: usize, config: &'a Config) -> RdbReader<'a> {
+        RdbReader {
+            all: bytes,
+            rest: bytes,
+            version: RDB_VERSION,
+            db,
+            databases: config.databases,
+            config,
+            finished: false,
+            fragment: true,
+        }
     }
 
     /// The file's RDB version.
@@ -109,6 +127,10 @@ impl<'a> RdbReader<'a> {
         let mut expire_at = 0u64;
         let mut hint = KeyHint::None;
         loop {
+            if self.fragment && self.rest.is_empty() && expire_at == 0 && hint == KeyHint::None {
+                self.finished = true;
+                return Ok(None);
+            }
             let at = self.offset();
             let op = self.byte(at)?;
             match op {
