@@ -72,7 +72,7 @@ pub struct RdbFile {
 /// commands that rebuild it.
 enum Encoder {
     Rdb(RdbWriter),
-    Resp(RespWriter),
+    Resp(Box<RespWriter>),
 }
 
 impl Encoder {
@@ -137,7 +137,7 @@ impl RdbFile {
         let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
         let out = Out::create(&temp).await?;
         Ok(RdbFile {
-            writer: Encoder::Resp(RespWriter::new(config)),
+            writer: Encoder::Resp(Box::new(RespWriter::new(config))),
             out: Some(out),
             temp,
             target: dir.join(name),
