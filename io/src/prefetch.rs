@@ -118,26 +118,65 @@ pub fn pipeline(
     keys.warm(&sh.ks);
 }
 
-/// Warms the keys of the commands a peer sent in `batch` (they live here: that is why they
-/// came).
-pub fn calls(sh: &Shard, batch: &Batch, spans: &mut Vec<std::ops::Range<usize>>) {
-    if batch.msgs.len() < 2 || sh.ks.dbs.iter().all(|d| d.len() < MIN_KEYS) {
-        return;
+/// The keys of the commands a peer sent in a batch (they live here: that is why they came),
+/// warmed a window at a time as the calls run: a batch holds up to hundreds of calls, far more
+/// than one window.
+#[derive(Default)]
+pub struct CallKeys {
+    hashes: Vec<(usize, u64)>,
+    warmed: usize,
+    run: usize,
+}
+
+impl CallKeys {
+    /// Hashes the keys of every call in `batch` and warms the first window.
+    pub fn start(&mut self, sh: &Shard, batch: &Batch, spans: &mut Vec<std::ops::Range<usize>>) {
+        self.hashes.clear();
+        self.warmed = 0;
+        self.run = 0;
+        if batch.msgs.len() < 2 || sh.ks.dbs.iter().all(|d| d.len() < MIN_KEYS) {
+            return;
+        }
+        for msg in &batch.msgs {
+            let Msg::Call(call) = msg else { continue };
+            let bytes = batch.bytes(call.args);
+            if !parse_internal_into(bytes, spans) {
+                continue;
+            }
+            let args = Args::new(bytes, spans);
+            let (Some(cmd), Some(table)) = (
+                commands::lookup(args.get(0)),
+                sh.ks.dbs.get(call.db as usize),
+            ) else {
+                continue;
+            };
+            for k in cmd.keys.key_indexes(&args) {
+                self.hashes
+                    .push((call.db as usize, table.hash(args.get(k))));
+            }
+        }
+        self.warm_next(&sh.ks, AHEAD);
     }
-    let mut keys = Keys::new();
-    for msg in &batch.msgs {
-        if keys.full() {
-            break;
-        }
-        let Msg::Call(call) = msg else { continue };
-        let bytes = batch.bytes(call.args);
-        if !parse_internal_into(bytes, spans) {
-            continue;
-        }
-        let args = Args::new(bytes, spans);
-        if let Some(cmd) = commands::lookup(args.get(0)) {
-            keys.add(&sh.ks, call.db as usize, cmd, &args, |_| true);
+
+    /// A call is about to run: keeps the warmed keys half a window to a window ahead of it.
+    pub fn next_call(&mut self, ks: &Keyspace) {
+        self.run += 1;
+        if self.run.is_multiple_of(AHEAD / 2) {
+            self.warm_next(ks, AHEAD / 2);
         }
     }
-    keys.warm(&sh.ks);
+
+    fn warm_next(&mut self, ks: &Keyspace, n: usize) {
+        let end = (self.warmed + n).min(self.hashes.len());
+        if self.warmed >= end {
+            return;
+        }
+        let mut keys = Keys::new();
+        for &h in &self.hashes[self.warmed..end] {
+            keys.hashes[keys.count] = h;
+            keys.count += 1;
+        }
+        keys.warm(ks);
+        self.warmed = end;
+    }
 }

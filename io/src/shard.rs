@@ -199,6 +199,8 @@ pub struct Shard {
     reply_scratch: Vec<u8>,
     /// Reused spans of commands from peers.
     internal_spans: Vec<std::ops::Range<usize>>,
+    /// The keys of the calls in the batch being handled, warmed ahead of them.
+    call_keys: crate::prefetch::CallKeys,
 }
 
 thread_local! {
@@ -343,6 +345,7 @@ impl Shard {
             mem_target: isize::MAX,
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
+            call_keys: Default::default(),
             node,
         }
     }
@@ -567,12 +570,14 @@ impl Shard {
         let in_flight = batch.heap_bytes();
         self.clock = now_ms();
         let mut spans = std::mem::take(&mut self.internal_spans);
-        crate::prefetch::calls(self, &batch, &mut spans);
+        let mut keys = std::mem::take(&mut self.call_keys);
+        keys.start(self, &batch, &mut spans);
         self.internal_spans = spans;
         let msgs = std::mem::take(&mut batch.msgs);
         for msg in msgs {
             match msg {
                 Msg::Call(call) => {
+                    keys.next_call(&self.ks);
                     let args = batch.bytes(call.args);
                     self.handle_call(from, &call, args)
                 }
@@ -630,6 +635,7 @@ impl Shard {
                 }
             }
         }
+        self.call_keys = keys;
         crate::memory::take_over(in_flight);
     }
 
