@@ -527,6 +527,35 @@ fn select_swapdb_move() {
     );
 }
 
+/// A string changed in place reports `raw`; moved by RENAME, MOVE or COPY to a key of the other
+/// shard it still does, as in Redis, where the object itself moves (or is duplicated as raw).
+#[test]
+fn the_raw_encoding_moves_with_the_key_across_shards() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let k = alternating_keys("raw", 6);
+    assert_ok(&mut c, &["SET", &k[0], "x"]);
+    assert_eq!(q::<i64>(&mut c, &["APPEND", &k[0], "y"]), 2);
+    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &k[0]]), "raw");
+    assert_ok(&mut c, &["RENAME", &k[0], &k[1]]);
+    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &k[1]]), "raw");
+    assert_eq!(q::<i64>(&mut c, &["COPY", &k[1], &k[2]]), 1);
+    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &k[2]]), "raw");
+    assert_eq!(q::<i64>(&mut c, &["RENAMENX", &k[2], &k[3]]), 1);
+    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &k[3]]), "raw");
+    assert_eq!(q::<String>(&mut c, &["GET", &k[3]]), "xy");
+    // A short string never changed in place stays `embstr` wherever it goes.
+    assert_ok(&mut c, &["SET", &k[4], "plain"]);
+    assert_ok(&mut c, &["RENAME", &k[4], &k[5]]);
+    assert_eq!(
+        q::<String>(&mut c, &["OBJECT", "ENCODING", &k[5]]),
+        "embstr"
+    );
+    assert_eq!(q::<i64>(&mut c, &["MOVE", &k[3], "1"]), 1);
+    assert_ok(&mut c, &["SELECT", "1"]);
+    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &k[3]]), "raw");
+}
+
 #[test]
 fn object_subcommands() {
     let server = Server::start(&[]);

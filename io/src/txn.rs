@@ -632,7 +632,7 @@ async fn run_one(parts: &Parts, db: usize, proto: Protocol, tx: TxId) -> Vec<u8>
                 .await;
             // A missing source answers a null array: nothing to copy.
             if !scan::is_error(&dumped)
-                && scan::array_items(&dumped).is_none_or(|items| items.len() != 2)
+                && scan::array_items(&dumped).is_none_or(|items| items.len() != 3)
             {
                 Reply::new(&mut out, proto).int(0);
                 return out;
@@ -821,7 +821,7 @@ pub(crate) async fn gather_into(
     for (key, s, p) in pending {
         let got = p.get().await;
         let entry = scan::array_items(&got)
-            .filter(|it| it.len() == 2)
+            .filter(|it| it.len() == 3)
             .and_then(|items| {
                 let value =
                     tessera_core::keyspace::dump::restore_value_for(bulk_body(items[0]), &config)
@@ -855,10 +855,11 @@ async fn move_value(
     if scan::is_error(got) {
         return got.to_vec();
     }
-    let Some(items) = scan::array_items(got).filter(|i| i.len() == 2) else {
+    let Some(items) = scan::array_items(got).filter(|i| i.len() == 3) else {
         Reply::new(&mut out, proto).error(tessera_core::errors::NO_SUCH_KEY);
         return out;
     };
+    let raw = scan::reply_int(items[2]) == Some(1);
     let payload = bulk_body(items[0]);
     let expire_at = scan::reply_int(items[1]).unwrap_or(0).to_string();
     let mut sub: Vec<&[u8]> = vec![b"restore", dst, expire_at.as_bytes(), payload, b"ABSTTL"];
@@ -868,6 +869,11 @@ async fn move_value(
     let r = call(s_dst, db, proto, encode(&sub), tx).get().await;
     if scan::is_error(&r) {
         return r;
+    }
+    if raw {
+        call(s_dst, db, proto, encode(&[b"__markraw", dst]), tx)
+            .get()
+            .await;
     }
     ok_reply.to_vec()
 }

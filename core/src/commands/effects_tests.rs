@@ -160,6 +160,8 @@ fn restore_past_its_ttl_records_the_deletion_only() {
 fn takettl_records_del() {
     check(&["SET k v"], "__takettl k", &["DEL k"]);
     check(&[], "__takettl k", &[]);
+    // Marking a moved string raw changes no data: nothing to record.
+    check(&["SET k v"], "__markraw k", &[]);
 }
 
 // ---------------------------------------------------------------------------------------------

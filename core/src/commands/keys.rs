@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::errors;
 use crate::keyspace::dump::{dump_value, restore_value_for};
 use crate::keyspace::evict::{lfu_counter, lfu_minutes, lfu_new};
-use crate::keyspace::{glob_match, Entry};
+use crate::keyspace::{glob_match, Entry, Value};
 use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::{Args, Reply};
 
@@ -52,6 +52,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("__dumpttl", 2, READONLY | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(dumpttl), "generic", "Internal: a key's DUMP payload and absolute expiry, for RENAME and COPY across shards."),
     cmd("__debugobject", 2, READONLY | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(debug_object), "server", "Internal: DEBUG OBJECT on the key's shard."),
     cmd("__takettl", 2, WRITE | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(takettl), "generic", "Internal: as __dumpttl, and deletes the key."),
+    cmd("__markraw", 2, WRITE | INTERNAL, keys(1, 1, 1), Span::Single, Run::Shard(markraw), "generic", "Internal: the string at key reports the raw encoding, as the one it was moved from did."),
 ];
 
 /// The shard's LRU clock in seconds, what [`Entry::access`] holds (OBJECT IDLETIME).
@@ -782,9 +783,22 @@ fn debug_object(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 }
 
 fn reply_dumpttl(entry: &Entry, reply: &mut Reply<'_>) {
-    reply.array(2);
+    reply.array(3);
     reply.bulk(&dump_value(&entry.value));
     reply.int(i64::try_from(entry.expire_at).unwrap_or(i64::MAX));
+    // RESTORE makes a short string `embstr`; the mover marks it `raw` again when it was.
+    reply.int(i64::from(entry.value.encoding() == "raw"));
+}
+
+/// `__markraw key`: a string moved from another shard reports `raw` as it did there (Redis
+/// moves the object itself). The data is unchanged: nothing to record.
+fn markraw(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
+    let now = ctx.now_ms;
+    if let Some(Value::Str(bytes)) = ctx.db().get_mut(args.get(1), now).map(|e| &mut e.value) {
+        bytes.edit(crate::keyspace::value::mark_raw);
+    }
+    ctx.ks.effects.suppress();
+    reply.ok();
 }
 
 #[cfg(test)]

@@ -807,9 +807,9 @@ fn internal_dump_and_take_carry_the_expiry() {
     assert_eq!(a.run("__DUMPTTL nope"), "*-1\r\n");
     assert_eq!(a.run("__takettl nope"), "*-1\r\n");
     a.put("plain", "12345");
-    let mut expected = format!("*2\r\n${}\r\n", DUMP_12345.len()).into_bytes();
+    let mut expected = format!("*3\r\n${}\r\n", DUMP_12345.len()).into_bytes();
     expected.extend_from_slice(DUMP_12345);
-    expected.extend_from_slice(b"\r\n:0\r\n");
+    expected.extend_from_slice(b"\r\n:0\r\n:0\r\n");
     assert_eq!(a.call(&[b"__dumpttl", b"plain"]), expected);
     assert_eq!(a.run("EXISTS plain"), ":1\r\n");
 
