@@ -11,6 +11,7 @@
 #
 #   bash bench/memory.sh            N = 1,000,000
 #   bash bench/memory.sh --quick    N = 100,000
+#   bash bench/memory.sh --small K  K small keys of each kind instead of N/10 (e.g. 1000000)
 #   TESSERA_BIN=/path/to/tessera bash bench/memory.sh   another build (before/after comparisons)
 #
 # Needs redis-server and redis-cli (Debian's redis-server and redis-tools); builds release unless
@@ -19,7 +20,17 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N=1000000
-[ "${1:-}" = "--quick" ] && N=100000
+SMALL=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) N=100000 ;;
+        --small) SMALL=${2:-}; shift ;;
+        *) echo "memory.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+SMALL=${SMALL:-$((N / 10))}
+case "$SMALL" in ''|*[!0-9]*|0) echo "memory.sh: --small takes a positive integer" >&2; exit 2 ;; esac
 
 TESSERA=${TESSERA_BIN:-target/release/tessera}
 [ -n "${TESSERA_BIN:-}" ] || cargo build --release -q --bin tessera
@@ -71,22 +82,22 @@ gen() {
         hash) awk -v n="$N" 'BEGIN { for (i = 0; i < n; i += 1000) { line = "HSET bighash"; for (j = i; j < i + 1000 && j < n; j++) line = line " field:" j " value:" j; print line } }' ;;
         set) awk -v n="$N" 'BEGIN { for (i = 0; i < n; i += 1000) { line = "SADD bigset"; for (j = i; j < i + 1000 && j < n; j++) line = line " member:" j; print line } }' ;;
         zset) awk -v n="$N" 'BEGIN { for (i = 0; i < n; i += 1000) { line = "ZADD bigzset"; for (j = i; j < i + 1000 && j < n; j++) line = line " " j " member:" j; print line } }' ;;
-        smallhash) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "HSET h:" i; for (f = 0; f < 10; f++) line = line " f" f " value" f; print line } }' ;;
-        smallset) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "SADD s:" i; for (m = 0; m < 10; m++) line = line " " (m * 1000 + i % 1000); print line } }' ;;
-        smallzset) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "ZADD z:" i; for (m = 0; m < 10; m++) line = line " " m " member" m; print line } }' ;;
-        smalllist) awk -v n="$((N / 10))" 'BEGIN { for (i = 0; i < n; i++) { line = "RPUSH l:" i; for (e = 0; e < 10; e++) line = line " value" e; print line } }' ;;
+        smallhash) awk -v n="$SMALL" 'BEGIN { for (i = 0; i < n; i++) { line = "HSET h:" i; for (f = 0; f < 10; f++) line = line " f" f " value" f; print line } }' ;;
+        smallset) awk -v n="$SMALL" 'BEGIN { for (i = 0; i < n; i++) { line = "SADD s:" i; for (m = 0; m < 10; m++) line = line " " (m * 1000 + i % 1000); print line } }' ;;
+        smallzset) awk -v n="$SMALL" 'BEGIN { for (i = 0; i < n; i++) { line = "ZADD z:" i; for (m = 0; m < 10; m++) line = line " " m " member" m; print line } }' ;;
+        smalllist) awk -v n="$SMALL" 'BEGIN { for (i = 0; i < n; i++) { line = "RPUSH l:" i; for (e = 0; e < 10; e++) line = line " value" e; print line } }' ;;
     esac
 }
 
 MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || true)
 echo "== machine: ${MODEL:-unknown cpu}, $(nproc) cores, kernel $(uname -r), $(redis-server --version | awk '{print $1, $2, $3}')"
-echo "== tessera ${TESSERA_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo '?')} --threads 1, N = $N; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "== tessera ${TESSERA_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo '?')} --threads 1, N = $N, $SMALL small keys; $(date -u '+%Y-%m-%d %H:%M UTC')"
 
 declare -A per
 printf "%-12s %12s %14s %14s %8s\n" case elements tessera_B redis_B ratio
 for c in hash set zset smallhash smallset smallzset smalllist; do
     elements=$N
-    case "$c" in small*) elements=$((N / 10)) ;; esac
+    case "$c" in small*) elements=$SMALL ;; esac
     gen "$c" | to_resp >"$WORK/$c.resp"
     for port in $port_tessera $port_redis; do
         redis-cli -p $port flushall >/dev/null
