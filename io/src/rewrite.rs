@@ -175,11 +175,20 @@ async fn rewrite() -> Result<(), String> {
         let sh = shard.borrow();
         (sh.config.clone(), sh.shards(), sh.node.clone())
     };
-    let mut started = (layer.begin_rewrite)(&config, shards)?;
+    // The manifest's writes and the folder's syncs block: they run in glommio's thread for
+    // blocking work, so the shard serves on meanwhile.
+    let (begin, finish) = (layer.begin_rewrite, layer.finish_rewrite);
+    let cfg = config.clone();
+    let mut started = glommio::executor()
+        .spawn_blocking(move || begin(&cfg, shards))
+        .await?;
     let logs = std::mem::take(&mut started.logs);
     let sink = (layer.open_base)(&config, &started.base);
     let result = crate::save::image(sink, Some(logs)).await;
-    let base = (layer.finish_rewrite)(&config, &started, result.is_ok())?;
+    let (cfg, ok) = (config.clone(), result.is_ok());
+    let base = glommio::executor()
+        .spawn_blocking(move || finish(&cfg, &started, ok))
+        .await?;
     result?;
     node.aof.base_size.store(base, Ordering::Release);
     Ok(())

@@ -176,12 +176,15 @@ impl RdbFile {
         glommio::io::rename(&self.temp, &self.target)
             .await
             .map_err(std::io::Error::from)?;
-        // The rename itself is durable once the directory is synced.
+        // The rename itself is durable once the directory is synced: in glommio's thread for
+        // blocking work, since a directory's fsync can take milliseconds the shard must not lose.
         let dir = match self.target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        std::fs::File::open(dir)?.sync_all()?;
+        glommio::executor()
+            .spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+            .await?;
         self.temp.clear();
         Ok(())
     }
