@@ -514,11 +514,18 @@ fn patterns_see_one_point_in_time() {
                 }
                 assert_ok(&mut w, &args);
             }
+            n
         })
     };
+    let mut changes_seen = 0;
+    let mut last: Option<String> = None;
     for _ in 0..300 {
         let got: Vec<Option<String>> = q(&mut c, &["SORT", "src", "BY", "nosort", "GET", "p_*"]);
         assert!(got.windows(2).all(|w| w[0] == w[1]), "{got:?}");
+        if got[0] != last {
+            changes_seen += 1;
+            last = got[0].clone();
+        }
         let stored = q::<i64>(
             &mut c,
             &["SORT", "src", "BY", "p_*", "GET", "p_*", "STORE", "dst"],
@@ -528,5 +535,10 @@ fn patterns_see_one_point_in_time() {
         assert!(got.windows(2).all(|w| w[0] == w[1]), "{got:?}");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    let writes = writer.join().unwrap();
+    // The check means something only if the writer ran between the sorts, many times.
+    assert!(
+        writes > 300 && changes_seen > 50,
+        "the writer made {writes} MSETs and the sorts saw {changes_seen} changes"
+    );
 }
