@@ -682,8 +682,9 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64, reply: &mut Reply<'_>) {
 }
 
 /// INCRBYFLOAT key increment: the new value as a bulk string, stored as that same string.
-/// The arithmetic is Redis's `long double` (see [`crate::long_double`]), digit for digit.
-/// Recorded as `SET key value KEEPTTL`, as Redis 7.0 propagates it.
+/// The arithmetic is Redis's `long double` (see [`crate::long_double`]), digit for digit; the
+/// string is not integer-encoded, even when it reads as one. Recorded as `SET key value
+/// KEEPTTL`, as Redis 7.0 propagates it.
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let key = args.get(1);
     let now = ctx.now_ms;
@@ -703,7 +704,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
         return reply.error(errors::NAN_OR_INF);
     };
     let text = sum.to_human_string();
-    let value = Value::string(text.as_bytes());
+    // As Redis's `createStringObjectFromLongDouble`: `embstr` or `raw`, never `int`.
+    let value = Value::Str(Bytes::new(text.as_bytes()));
     if exists {
         ctx.db().set_keep_ttl(key, value, now);
     } else {
