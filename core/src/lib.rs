@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod errors;
 pub mod keyspace;
+pub mod long_double;
 pub mod protocol;
 pub mod slot;
 

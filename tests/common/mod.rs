@@ -9,6 +9,8 @@
 //! Besides the server, the harness has a small RESP client of its own ([`RawConn`], [`Resp`]) for
 //! the tests that look at the bytes on the wire, and helpers that place keys on a chosen shard
 //! (slot = CRC16/XMODEM of the key or its `{hash tag}`, each shard owning a contiguous range).
+//! [`reference::Reference`] starts a real `redis-server` beside the server under test, for the
+//! tests that compare the two reply by reply.
 
 #![allow(dead_code)]
 
@@ -20,6 +22,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+
+pub mod reference;
 
 /// Number of hash slots, as Redis Cluster.
 pub const SLOTS: u16 = 16384;

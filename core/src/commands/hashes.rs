@@ -9,16 +9,15 @@
 //! handlers hand it `hash-max-listpack-*` through the configuration.
 
 use super::flags::*;
-use super::strings::{decimal_sum, parse_long_double};
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::config::Config;
 use crate::errors;
 use crate::keyspace::hash::Rng;
 use crate::keyspace::listpack::LpValue;
 use crate::keyspace::{glob_match, Hash, Value};
+use crate::long_double::{string2ld, LongDouble};
 use crate::protocol::args::{parse_cursor, parse_int};
 use crate::protocol::reader::parse_i64;
-use crate::protocol::reply::format_double_human;
 use crate::protocol::{Args, Reply};
 
 /// The hash commands.
@@ -320,42 +319,31 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
 }
 
 /// HINCRBYFLOAT key field increment: the new value as a bulk string, stored as that string.
-/// Additions and formatting are INCRBYFLOAT's (see `strings.rs`). Recorded as `HSET key field
-/// value`, as Redis 7.0 propagates it.
+/// The arithmetic is INCRBYFLOAT's, Redis's `long double` (see [`crate::long_double`]).
+/// Recorded as `HSET key field value`, as Redis 7.0 propagates it.
 fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let (key, field) = (args.get(1), args.get(2));
-    let Some(incr) = parse_long_double(args.get(3)) else {
+    let Some(incr) = string2ld(args.get(3)) else {
         return reply.error(errors::NOT_FLOAT);
     };
-    if !incr.is_finite() {
+    if incr.is_infinite() {
         return reply.error(INCR_NAN_OR_INF);
     }
-    // The value as a float, and as an integer when it is one.
     let current = peek_hash(ctx, key, |h| match h.get(field) {
-        None => Ok((0.0, Some(0))),
-        Some(LpValue::Int(n)) => Ok((n as f64, Some(n))),
-        Some(LpValue::Str(s)) => match parse_long_double(s) {
-            Some(v) => Ok((v, parse_i64(s))),
-            None => Err(HASH_NOT_FLOAT),
-        },
+        None => Ok(LongDouble::ZERO),
+        Some(LpValue::Int(n)) => Ok(LongDouble::from_i64(n)),
+        Some(LpValue::Str(s)) => string2ld(s).ok_or(HASH_NOT_FLOAT),
     });
-    let (current, current_int) = match current {
+    let current = match current {
         Err(()) => return reply.error(errors::WRONGTYPE),
-        Ok(None) => (0.0, Some(0)),
+        Ok(None) => LongDouble::ZERO,
         Ok(Some(Ok(c))) => c,
         Ok(Some(Err(e))) => return reply.error(e),
     };
-    let text = match (current_int, parse_int(args.get(3))) {
-        // Two integers: exact, as in Redis's long double (a 64-bit mantissa).
-        (Some(a), Ok(b)) => (a as i128 + b as i128).to_string(),
-        _ => {
-            let sum = decimal_sum(current, incr);
-            if !sum.is_finite() {
-                return reply.error(errors::NAN_OR_INF);
-            }
-            format_double_human(sum)
-        }
+    let Some(sum) = current.checked_add(incr) else {
+        return reply.error(errors::NAN_OR_INF);
     };
+    let text = sum.to_human_string();
     let config: &Config = ctx.config;
     write_hash(ctx, key, |h| h.set(field, text.as_bytes(), config));
     ctx.ks.dirty += 1;

@@ -83,13 +83,21 @@ pub(crate) fn parse_arrays(mut b: &[u8]) -> Vec<Argv> {
 }
 
 /// What each database holds at `now_ms`, key by key: value and expiry (access data aside).
+///
+/// A string is compared by its bytes, not its encoding: a string kept as bytes that reads as
+/// an integer (INCRBYFLOAT's `3`, `embstr` in Redis too) comes back `int`-encoded from the
+/// replay's SET, as it does on a Redis replica or after an AOF load.
 fn state(ks: &Keyspace, now_ms: u64) -> Vec<(usize, Vec<u8>, Value, u64)> {
     let mut all = Vec::new();
     for (i, db) in ks.dbs.iter().enumerate() {
         for slot in db.table().iter() {
             let e = slot.value();
             if !e.is_expired(now_ms) {
-                all.push((i, slot.key().to_vec(), e.value.clone(), e.expire_at));
+                let value = match &e.value {
+                    Value::Str(b) => Value::string(b),
+                    v => v.clone(),
+                };
+                all.push((i, slot.key().to_vec(), value, e.expire_at));
             }
         }
     }

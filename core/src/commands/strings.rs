@@ -5,14 +5,12 @@
 //! writes reach the table through `Db::set`/`Db::get_mut`, so watchers of a key are told only
 //! when the key really changes.
 
-use std::fmt::Write as _;
-
 use super::flags::*;
 use super::{cmd, keys, Command, Ctx, Run, Span};
 use crate::errors;
 use crate::keyspace::{Bytes, Value};
-use crate::protocol::args::{parse_float, parse_int};
-use crate::protocol::reply::format_double_human;
+use crate::long_double::{string2ld, LongDouble};
+use crate::protocol::args::parse_int;
 use crate::protocol::{Args, Reply};
 
 /// The string commands.
@@ -684,36 +682,30 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64, reply: &mut Reply<'_>) {
 }
 
 /// INCRBYFLOAT key increment: the new value as a bulk string, stored as that same string.
-/// Recorded as `SET key value KEEPTTL`, as Redis 7.0 propagates it.
+/// The arithmetic is Redis's `long double` (see [`crate::long_double`]), digit for digit; the
+/// string is not integer-encoded, even when it reads as one. Recorded as `SET key value
+/// KEEPTTL`, as Redis 7.0 propagates it.
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     let key = args.get(1);
     let now = ctx.now_ms;
-    // The value as a float, and as an integer when it is one.
-    let (current, current_int, exists) = match ctx.db().get(key, now) {
-        None => (Some(0.0), Some(0), false),
+    let (current, exists) = match ctx.db().get(key, now) {
+        None => (Some(LongDouble::ZERO), false),
         Some(e) => match &e.value {
-            Value::Int(n) => (Some(*n as f64), Some(*n), true),
-            Value::Str(b) => (parse_long_double(b), parse_int(b).ok(), true),
+            Value::Int(n) => (Some(LongDouble::from_i64(*n)), true),
+            Value::Str(b) => (string2ld(b), true),
             #[allow(unreachable_patterns)]
             _ => return reply.error(errors::WRONGTYPE),
         },
     };
-    let (Some(current), Some(incr)) = (current, parse_long_double(args.get(2))) else {
+    let (Some(current), Some(incr)) = (current, string2ld(args.get(2))) else {
         return reply.error(errors::NOT_FLOAT);
     };
-    let text = match (current_int, parse_int(args.get(2))) {
-        // Two integers: exact, as in Redis's long double (a 64-bit mantissa), where an f64
-        // would round sums past 2^53.
-        (Some(a), Ok(b)) => (a as i128 + b as i128).to_string(),
-        _ => {
-            let sum = decimal_sum(current, incr);
-            if !sum.is_finite() {
-                return reply.error(errors::NAN_OR_INF);
-            }
-            format_double_human(sum)
-        }
+    let Some(sum) = current.checked_add(incr) else {
+        return reply.error(errors::NAN_OR_INF);
     };
-    let value = Value::string(text.as_bytes());
+    let text = sum.to_human_string();
+    // As Redis's `createStringObjectFromLongDouble`: `embstr` or `raw`, never `int`.
+    let value = Value::Str(Bytes::new(text.as_bytes()));
     if exists {
         ctx.db().set_keep_ttl(key, value, now);
     } else {
@@ -722,63 +714,6 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>, reply: &mut Reply<'_>) {
     ctx.ks.dirty += 1;
     ctx.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     reply.bulk(text.as_bytes());
-}
-
-/// A float as Redis's `string2ld` reads it: as [`parse_float`], but a number too large for
-/// the type is refused (`strtold`'s ERANGE) rather than read as infinite; only the words
-/// `inf` and `infinity` are.
-pub(crate) fn parse_long_double(bytes: &[u8]) -> Option<f64> {
-    let v = parse_float(bytes)?;
-    if v.is_infinite() && !bytes.iter().any(|c| c.eq_ignore_ascii_case(&b'i')) {
-        return None;
-    }
-    Some(v)
-}
-
-/// `a + b`, rounded to the shortest decimal the sum of the decimals the user typed could be.
-///
-/// Redis adds in `long double` (64-bit mantissa) and prints 17 decimals: for everyday inputs
-/// (0.1 + 0.2, 1 - 1.1) the long double error sits below the 17th decimal and Redis shows the
-/// exact decimal sum, where a plain f64 sum shows its binary error (0.30000000000000004). The
-/// decimal each operand stood for lies within half an ulp of it, and TwoSum gives the f64
-/// sum's own rounding error exactly; so the decimal sum lies within that slack of the exact
-/// sum, and the shortest decimal inside it is the sum Redis prints for such inputs.
-pub(crate) fn decimal_sum(a: f64, b: f64) -> f64 {
-    let r = a + b;
-    if !r.is_finite() {
-        return r;
-    }
-    // TwoSum: `r + err` is exactly `a + b`.
-    let bv = r - a;
-    let av = r - bv;
-    let err = (a - av) + (b - bv);
-    let slack = (ulp(a) + ulp(b)) / 2.0;
-    let mut text = String::with_capacity(32);
-    for digits in 1..17 {
-        text.clear();
-        let _ = write!(text, "{:.*e}", digits - 1, r);
-        if let Ok(x) = text.parse::<f64>() {
-            // `x` is the candidate decimal give or take half its own ulp.
-            if ((x - r) - err).abs() < slack + ulp(x) / 2.0 {
-                return x;
-            }
-        }
-    }
-    r
-}
-
-/// The distance from `|x|` to the next double away from zero (0 for zero).
-fn ulp(x: f64) -> f64 {
-    let x = x.abs();
-    if x == 0.0 || !x.is_finite() {
-        return 0.0;
-    }
-    let next = f64::from_bits(x.to_bits() + 1);
-    if next.is_finite() {
-        next - x
-    } else {
-        x - f64::from_bits(x.to_bits() - 1)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -826,9 +826,15 @@ fn incrbyfloat() {
             ("INCRBYFLOAT f 3.0e312345", &err(errors::NOT_FLOAT)),
             ("SET f 3.0e312345", OK),
             ("INCRBYFLOAT f 1", &err(errors::NOT_FLOAT)),
-            ("SET f 1e308", OK),
-            ("INCRBYFLOAT f 1e308", &err(errors::NAN_OR_INF)),
-            ("GET f", &bulk("1e308")),
+            ("SET f 1e4932", OK),
+            ("INCRBYFLOAT f 1e4932", &err(errors::NAN_OR_INF)),
+            ("GET f", &bulk("1e4932")),
+            ("SET f 5000", OK),
+            ("INCRBYFLOAT f 10.6", &bulk("5010.60000000000000009")),
+            // Stored as the string it printed, never integer-encoded.
+            ("SET f 1", OK),
+            ("INCRBYFLOAT f 1", &bulk("2")),
+            ("OBJECT ENCODING f", &bulk("embstr")),
             (
                 "INCRBYFLOAT f",
                 &err("ERR wrong number of arguments for 'incrbyfloat' command"),
@@ -881,12 +887,16 @@ fn incrbyfloat() {
         ),
         err(errors::NOT_FLOAT)
     );
-    // Integral results are stored as integers; the time to live stays.
+    // Integral results are stored as strings (OBJECT ENCODING says embstr in Redis 7.0 too);
+    // the time to live stays.
     check(
         &mut ks,
         &[("SET t 1.5 EX 5", OK), ("INCRBYFLOAT t 1.5", &bulk("3"))],
     );
-    assert_eq!(ks.dbs[0].peek(b"t", NOW).unwrap().value, Value::Int(3));
+    assert_eq!(
+        ks.dbs[0].peek(b"t", NOW).unwrap().value,
+        Value::Str(crate::keyspace::Bytes::new(b"3"))
+    );
     assert_eq!(expire_of(&mut ks, "t"), Some(NOW + 5000));
 }
 

@@ -280,28 +280,6 @@ fn trim_fraction(s: &str) -> &str {
     }
 }
 
-/// Formats a double for INCRBYFLOAT and HINCRBYFLOAT as Redis's `ld2string(LD_STR_HUMAN)`:
-/// `%.17Lf` without trailing zeros, so never exponent form, at most 17 decimals (smaller values
-/// round to 0), and never `-0`.
-///
-/// Redis prints a long double; for the decimals people type its 17 decimals are the shortest
-/// digits that read back as the f64 (Rust's `{}`), followed by zeros, so those are printed.
-pub fn format_double_human(d: f64) -> String {
-    if d.is_infinite() {
-        return if d > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    let mut s = format!("{d}");
-    if s.find('.').is_some_and(|dot| s.len() - dot - 1 > 17) {
-        s = format!("{d:.17}");
-        let kept = s.trim_end_matches('0').trim_end_matches('.').len();
-        s.truncate(kept);
-    }
-    if s == "-0" {
-        s.remove(0);
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
