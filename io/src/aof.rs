@@ -22,6 +22,7 @@ use tessera_core::config::Fsync;
 use tessera_core::protocol::args::encode_command;
 
 use tessera_core::protocol::Args;
+use tessera_fault::Point;
 
 use crate::locks::TxId;
 
@@ -179,29 +180,28 @@ impl AofLog {
         let mut done = 0;
         while done < self.buf.len() {
             let rest = &self.buf[done..];
-            // SAFETY: `rest` is a valid buffer; the descriptor is open while `self` lives.
-            let n = unsafe {
-                libc::write(
-                    self.file.as_raw_fd(),
-                    rest.as_ptr().cast(),
-                    rest.len().min(1 << 30),
-                )
-            };
-            if n < 0 {
-                let err = std::io::Error::last_os_error();
-                if err.kind() == std::io::ErrorKind::Interrupted {
+            let fd = self.file.as_raw_fd();
+            let wrote = tessera_fault::check(Point::AofWrite).and_then(|()| {
+                // SAFETY: `rest` is a valid buffer; the descriptor is open while `self` lives.
+                let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len().min(1 << 30)) };
+                usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+            });
+            let err = match wrote {
+                Ok(n) => {
+                    done += n;
                     continue;
                 }
-                self.buf.drain(..done);
-                self.written += done as u64;
-                self.file_size += done as u64;
-                if self.error.is_none() {
-                    crate::log::warn(&format!("Error writing to the AOF file: {err}"));
-                }
-                self.error = Some(err.raw_os_error().unwrap_or(libc::EIO));
-                return false;
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => err,
+            };
+            self.buf.drain(..done);
+            self.written += done as u64;
+            self.file_size += done as u64;
+            if self.error.is_none() {
+                crate::log::warn(&format!("Error writing to the AOF file: {err}"));
             }
-            done += n as usize;
+            self.error = Some(err.raw_os_error().unwrap_or(libc::EIO));
+            return false;
         }
         self.written += done as u64;
         self.file_size += done as u64;
@@ -221,12 +221,15 @@ impl AofLog {
         if !self.write_out() {
             return false;
         }
-        // SAFETY: the descriptor is open while `self` lives.
-        if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
-            crate::log::warn(&format!(
-                "Error syncing the AOF file: {}",
-                std::io::Error::last_os_error()
-            ));
+        let synced = tessera_fault::check(Point::AofFsync).and_then(|()| {
+            // SAFETY: the descriptor is open while `self` lives.
+            match unsafe { libc::fdatasync(self.file.as_raw_fd()) } {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+        if let Err(err) = synced {
+            crate::log::warn(&format!("Error syncing the AOF file: {err}"));
             return false;
         }
         self.synced = self.written;
