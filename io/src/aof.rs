@@ -65,6 +65,8 @@ pub struct AofLog {
     run: u64,
     /// Why the last write to the file failed (an errno); None when it succeeded.
     pub error: Option<i32>,
+    /// Why the last sync of the file failed (an errno); None when it succeeded.
+    sync_error: Option<i32>,
 }
 
 impl AofLog {
@@ -85,6 +87,7 @@ impl AofLog {
             group: None,
             run,
             error: None,
+            sync_error: None,
         }
     }
 
@@ -236,6 +239,30 @@ impl AofLog {
         true
     }
 
+    /// The errno that makes writes refused (MISCONF) and INFO report
+    /// `aof_last_write_status:err`: the last write's failure, else the last sync's, as Redis 7.0
+    /// refuses writes after a failed background fsync until one succeeds.
+    pub fn failing(&self) -> Option<i32> {
+        self.error.or(self.sync_error)
+    }
+
+    /// A sync of the file (under `everysec` or `no`) failed with `err`: writes are refused
+    /// until one succeeds (the next one starts within a second).
+    pub fn sync_failed(&mut self, err: &std::io::Error) {
+        if self.sync_error.is_none() {
+            crate::log::warn(&format!("Fail to fsync the AOF file: {err}"));
+        }
+        self.sync_error = Some(err.raw_os_error().unwrap_or(libc::EIO));
+    }
+
+    /// A sync of the file made the first `upto` bytes written since start-up durable.
+    pub fn sync_succeeded(&mut self, upto: u64) {
+        self.synced = self.synced.max(upto);
+        if self.sync_error.take().is_some() {
+            crate::log::warn("AOF fsync error looks solved. Tessera can write again.");
+        }
+    }
+
     /// True when a sync should start now: under `always` when something is unsynced, under
     /// `everysec` once a second.
     pub fn sync_due(&self, now_ms: u64) -> bool {
@@ -288,7 +315,7 @@ impl crate::shard::Shard {
         if aof.unwritten() {
             aof.write_out();
         }
-        let errno = aof.error.unwrap_or(0);
+        let errno = aof.failing().unwrap_or(0);
         self.node.aof_errors[self.id].store(errno, std::sync::atomic::Ordering::Release);
     }
     /// Sends the replies to writes whose records the log now holds safely (all of them once

@@ -301,9 +301,9 @@ fn on_aof_synced(sh: &mut Shard, res: i32) {
             ));
             std::process::exit(1);
         }
-        crate::log::warn(&format!("Error syncing the AOF file: {err}"));
+        aof.sync_failed(&err);
     } else if let Some(t) = target {
-        aof.synced = aof.synced.max(t);
+        aof.sync_succeeded(t);
     }
     release_held(sh);
 }

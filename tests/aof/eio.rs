@@ -7,6 +7,8 @@
 //!   every shard; once the fault clears the held reply comes, writes work again, and a restart
 //!   finds every acknowledged write. (Redis acknowledges that first write under `everysec` and
 //!   `no`, and exits under `always`: see faults.rs.)
+//! - A failed sync under `everysec`: the writes it covered were acknowledged (as Redis does),
+//!   later writes are refused with the same MISCONF until a sync succeeds, as Redis 7.0 does.
 //! - A failed sync under `always`: the write is never acknowledged; the server exits, as Redis
 //!   does, saying why in its log, and a restart finds every acknowledged write.
 //!
@@ -179,6 +181,56 @@ fn a_single_failed_aof_write_is_retried() {
         server.log()
     );
     restart_same(server, &dir, &["--appendfsync", "everysec"]);
+}
+
+/// Under `everysec` a failed sync refuses the writes that follow (Redis 7.0 checks its
+/// background fsync's status before each write) until a sync succeeds; the writes before it
+/// were acknowledged once written, and a restart finds them all.
+#[test]
+fn a_failed_everysec_fsync_refuses_writes_until_a_sync_succeeds() {
+    if is_redis() {
+        return; // No fault points in Redis: see the module's notes.
+    }
+    let what = "appendfsync everysec, failed fsync";
+    let dir = Dir::new("eio-fsync-everysec");
+    let server = faulty(&dir, "everysec");
+    let mut c = server.client();
+    let kept = key_pair("kept");
+    assert_ok(&mut c, &["MSET", &kept.0, "before", &kept.1, "before"]);
+    // Once those are synced, the next records reach the file and the sync that follows within
+    // a second fails.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (written, synced) = written_synced(&mut c);
+        if synced == written {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{what}: never synced");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_ok(&mut c, &["DEBUG", "FAULT", "aof-fsync", "EIO"]);
+    assert_ok(&mut c, &["MSET", &kept.0, "unsynced", &kept.1, "unsynced"]);
+    wait_write_status(&mut c, "err", 5, what);
+    refused_but_readable(&server, &kept, "unsynced", what);
+    assert!(
+        server
+            .log()
+            .contains("Fail to fsync the AOF file: Input/output error"),
+        "{}",
+        server.log()
+    );
+
+    assert_ok(&mut c, &["DEBUG", "FAULT", "aof-fsync", "OFF"]);
+    let mut other = server.raw_conn();
+    set_once_writable(&mut other, &kept.1, "after", 5, what);
+    assert_eq!(info_field(&mut c, "aof_last_write_status"), "ok");
+
+    drop(c);
+    kill(server);
+    let server = faulty(&dir, "everysec");
+    let mut c = server.client();
+    assert_eq!(q::<String>(&mut c, &["GET", &kept.0]), "unsynced");
+    assert_eq!(q::<String>(&mut c, &["GET", &kept.1]), "after");
 }
 
 /// Under `always` a write whose sync fails is never acknowledged: the server exits (status 1)
