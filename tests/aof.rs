@@ -9,6 +9,8 @@
 //! error messages) or at INFO's `aof_written` / `aof_synced` return early there, saying so.
 
 mod common;
+#[path = "aof/eio.rs"]
+mod eio;
 #[path = "aof/faults.rs"]
 mod faults;
 #[path = "aof/files.rs"]

@@ -2,6 +2,8 @@
 //! both ways between Tessera and Redis 7.0 (Debian's `redis-server` and `redis-check-rdb`).
 
 mod common;
+#[path = "persistence/eio.rs"]
+mod eio;
 
 use std::fs;
 use std::path::{Path, PathBuf};

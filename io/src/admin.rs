@@ -214,7 +214,7 @@ pub fn report(sh: &mut Shard, kind: ReportKind) -> Vec<u8> {
                     aof.written,
                     aof.synced,
                     aof.file_size,
-                    u8::from(aof.error.is_some())
+                    u8::from(aof.failing().is_some())
                 ));
             }
             for (i, db) in sh.ks.dbs.iter().enumerate() {

@@ -22,6 +22,7 @@ use tessera_core::config::Fsync;
 use tessera_core::protocol::args::encode_command;
 
 use tessera_core::protocol::Args;
+use tessera_fault::Point;
 
 use crate::locks::TxId;
 
@@ -64,6 +65,8 @@ pub struct AofLog {
     run: u64,
     /// Why the last write to the file failed (an errno); None when it succeeded.
     pub error: Option<i32>,
+    /// Why the last sync of the file failed (an errno); None when it succeeded.
+    sync_error: Option<i32>,
 }
 
 impl AofLog {
@@ -84,6 +87,7 @@ impl AofLog {
             group: None,
             run,
             error: None,
+            sync_error: None,
         }
     }
 
@@ -179,29 +183,28 @@ impl AofLog {
         let mut done = 0;
         while done < self.buf.len() {
             let rest = &self.buf[done..];
-            // SAFETY: `rest` is a valid buffer; the descriptor is open while `self` lives.
-            let n = unsafe {
-                libc::write(
-                    self.file.as_raw_fd(),
-                    rest.as_ptr().cast(),
-                    rest.len().min(1 << 30),
-                )
-            };
-            if n < 0 {
-                let err = std::io::Error::last_os_error();
-                if err.kind() == std::io::ErrorKind::Interrupted {
+            let fd = self.file.as_raw_fd();
+            let wrote = tessera_fault::check(Point::AofWrite).and_then(|()| {
+                // SAFETY: `rest` is a valid buffer; the descriptor is open while `self` lives.
+                let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len().min(1 << 30)) };
+                usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+            });
+            let err = match wrote {
+                Ok(n) => {
+                    done += n;
                     continue;
                 }
-                self.buf.drain(..done);
-                self.written += done as u64;
-                self.file_size += done as u64;
-                if self.error.is_none() {
-                    crate::log::warn(&format!("Error writing to the AOF file: {err}"));
-                }
-                self.error = Some(err.raw_os_error().unwrap_or(libc::EIO));
-                return false;
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => err,
+            };
+            self.buf.drain(..done);
+            self.written += done as u64;
+            self.file_size += done as u64;
+            if self.error.is_none() {
+                crate::log::warn(&format!("Error writing to the AOF file: {err}"));
             }
-            done += n as usize;
+            self.error = Some(err.raw_os_error().unwrap_or(libc::EIO));
+            return false;
         }
         self.written += done as u64;
         self.file_size += done as u64;
@@ -221,16 +224,43 @@ impl AofLog {
         if !self.write_out() {
             return false;
         }
-        // SAFETY: the descriptor is open while `self` lives.
-        if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
-            crate::log::warn(&format!(
-                "Error syncing the AOF file: {}",
-                std::io::Error::last_os_error()
-            ));
+        let synced = tessera_fault::check(Point::AofFsync).and_then(|()| {
+            // SAFETY: the descriptor is open while `self` lives.
+            match unsafe { libc::fdatasync(self.file.as_raw_fd()) } {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+        if let Err(err) = synced {
+            crate::log::warn(&format!("Error syncing the AOF file: {err}"));
             return false;
         }
         self.synced = self.written;
         true
+    }
+
+    /// The errno that makes writes refused (MISCONF) and INFO report
+    /// `aof_last_write_status:err`: the last write's failure, else the last sync's, as Redis 7.0
+    /// refuses writes after a failed background fsync until one succeeds.
+    pub fn failing(&self) -> Option<i32> {
+        self.error.or(self.sync_error)
+    }
+
+    /// A sync of the file (under `everysec` or `no`) failed with `err`: writes are refused
+    /// until one succeeds (the next one starts within a second).
+    pub fn sync_failed(&mut self, err: &std::io::Error) {
+        if self.sync_error.is_none() {
+            crate::log::warn(&format!("Fail to fsync the AOF file: {err}"));
+        }
+        self.sync_error = Some(err.raw_os_error().unwrap_or(libc::EIO));
+    }
+
+    /// A sync of the file made the first `upto` bytes written since start-up durable.
+    pub fn sync_succeeded(&mut self, upto: u64) {
+        self.synced = self.synced.max(upto);
+        if self.sync_error.take().is_some() {
+            crate::log::warn("AOF fsync error looks solved. Tessera can write again.");
+        }
     }
 
     /// True when a sync should start now: under `always` when something is unsynced, under
@@ -285,7 +315,7 @@ impl crate::shard::Shard {
         if aof.unwritten() {
             aof.write_out();
         }
-        let errno = aof.error.unwrap_or(0);
+        let errno = aof.failing().unwrap_or(0);
         self.node.aof_errors[self.id].store(errno, std::sync::atomic::Ordering::Release);
     }
     /// Sends the replies to writes whose records the log now holds safely (all of them once

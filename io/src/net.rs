@@ -291,6 +291,7 @@ fn on_aof_synced(sh: &mut Shard, res: i32) {
         return;
     };
     let target = aof.syncing.take();
+    let res = tessera_fault::hit(tessera_fault::Point::AofFsync).map_or(res, |errno| -errno);
     if res < 0 {
         let err = std::io::Error::from_raw_os_error(-res);
         if aof.fsync == tessera_core::config::Fsync::Always {
@@ -300,9 +301,9 @@ fn on_aof_synced(sh: &mut Shard, res: i32) {
             ));
             std::process::exit(1);
         }
-        crate::log::warn(&format!("Error syncing the AOF file: {err}"));
+        aof.sync_failed(&err);
     } else if let Some(t) = target {
-        aof.synced = aof.synced.max(t);
+        aof.sync_succeeded(t);
     }
     release_held(sh);
 }

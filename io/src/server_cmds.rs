@@ -365,11 +365,19 @@ pub(crate) fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
             txn::start(sh, idx, Job::command(cmd, bytes, db, proto));
             return Flow::Hold;
         }
+        #[cfg(feature = "fault-injection")]
+        b"fault" if matches!(args.len(), 4 | 5) => match debug_fault(args) {
+            Ok(()) => reply_now(sh, idx, |r| r.ok()),
+            Err(msg) => reply_now(sh, idx, |r| r.error(&msg)),
+        },
         b"help" => reply_now(sh, idx, |r| {
-            r.array(3);
-            r.simple("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-            r.simple("SLEEP <seconds>");
-            r.simple("SET-ACTIVE-EXPIRE <0|1>");
+            r.help(&[
+                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "SLEEP <seconds>",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                #[cfg(feature = "fault-injection")]
+                "FAULT <point> <errno|OFF> [<count>]",
+            ])
         }),
         _ => {
             let msg = errors::unknown_subcommand(args.get(1), "debug");
@@ -377,4 +385,39 @@ pub(crate) fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
         }
     }
     Flow::Continue
+}
+
+/// DEBUG FAULT <point> <errno|OFF> [count]: arms a fault point of the file layer (the next
+/// `count` operations there fail with `errno`, or all of them until OFF), or disarms it. Only
+/// in builds for tests (the `fault-injection` feature).
+#[cfg(feature = "fault-injection")]
+fn debug_fault(args: &Args<'_>) -> Result<(), String> {
+    use tessera_fault::Point;
+    let text = |i| String::from_utf8_lossy(args.get(i)).into_owned();
+    let names: Vec<&str> = Point::ALL.iter().map(|p| p.name()).collect();
+    let point = Point::named(&text(2)).ok_or_else(|| {
+        format!(
+            "ERR unknown fault point '{}', try {}",
+            text(2),
+            names.join(", ")
+        )
+    })?;
+    if text(3).eq_ignore_ascii_case("off") {
+        if args.len() == 5 {
+            return Err(errors::SYNTAX.to_string());
+        }
+        tessera_fault::disarm(point);
+        return Ok(());
+    }
+    let errno = tessera_fault::errno_named(&text(3))
+        .ok_or_else(|| format!("ERR unknown errno '{}', try EIO or OFF", text(3)))?;
+    let count = match args.len() {
+        5 => match text(4).parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err("ERR count must be a positive integer".to_string()),
+        },
+        _ => None,
+    };
+    tessera_fault::arm(point, errno, count);
+    Ok(())
 }

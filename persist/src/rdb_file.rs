@@ -8,6 +8,7 @@ use glommio::io::{
     StreamWriterBuilder,
 };
 use tessera_core::config::Config;
+use tessera_fault::Point;
 
 use crate::aof::resp_base::RespWriter;
 use crate::rdb::{Item, KeyRecord, LoadError, RdbReader, RdbWriter};
@@ -39,6 +40,7 @@ impl Out {
     }
 
     async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        tessera_fault::check(Point::RdbWrite)?;
         match self {
             Out::Direct(w) => w.write_all(bytes).await,
             Out::Cached(w) => w.write_all(bytes).await,
@@ -48,12 +50,13 @@ impl Out {
     /// Syncs the data and closes the file.
     async fn close(self) -> std::io::Result<()> {
         match self {
-            Out::Direct(mut w) => w.close().await,
+            Out::Direct(mut w) => w.close().await?,
             Out::Cached(mut w) => {
                 w.flush().await?;
-                w.close().await
+                w.close().await?
             }
         }
+        tessera_fault::check(Point::RdbFsync)
     }
 }
 
@@ -172,6 +175,7 @@ impl RdbFile {
         let mut out = self.out.take().ok_or_else(closed)?;
         out.write_all(&tail).await?;
         out.close().await?;
+        tessera_fault::check(Point::RdbRename)?;
         // On the ring, as the writes were: the shard serves on while the disk works.
         glommio::io::rename(&self.temp, &self.target)
             .await

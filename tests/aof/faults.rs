@@ -76,16 +76,6 @@ fn fill_up(at: &std::path::Path) -> PathBuf {
     path
 }
 
-/// Reads one reply on `conn`, waiting at most `wait`; `None` when none came.
-fn reply_within(conn: &mut RawConn, wait: Duration) -> Option<Resp> {
-    conn.stream().set_read_timeout(Some(wait)).unwrap();
-    let got = conn.try_read();
-    conn.stream()
-        .set_read_timeout(Some(CLIENT_TIMEOUT))
-        .unwrap();
-    got
-}
-
 fn writes_wait_or_are_refused_while_the_disk_is_full(fsync: &str) {
     if is_redis() {
         return; // Redis acknowledges (everysec) or exits (always): see the module's notes.

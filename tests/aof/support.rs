@@ -113,3 +113,13 @@ pub fn restart_same(server: Server, dir: &Dir, extra: &[&str]) -> Server {
     assert_eq!(contents(&mut server.client()), before, "after a restart");
     server
 }
+
+/// Reads one reply on `conn`, waiting at most `wait`; `None` when none came.
+pub fn reply_within(conn: &mut RawConn, wait: Duration) -> Option<Resp> {
+    conn.stream().set_read_timeout(Some(wait)).unwrap();
+    let got = conn.try_read();
+    conn.stream()
+        .set_read_timeout(Some(CLIENT_TIMEOUT))
+        .unwrap();
+    got
+}
