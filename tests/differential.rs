@@ -20,6 +20,7 @@
 mod common;
 
 use common::reference::Reference;
+use common::rng::Rng;
 use common::*;
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -34,38 +35,6 @@ const STEPS: i64 = 6000;
 
 // ---------------------------------------------------------------------------------------------
 // The stream of commands.
-
-/// xorshift64*: small, fast and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True `percent` times in a hundred.
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// How two replies to the same command must compare.
 #[derive(Clone, Copy, Debug)]

@@ -17,6 +17,7 @@
 mod common;
 
 use common::reference::Reference;
+use common::rng::Rng;
 use common::*;
 
 /// The random stream's seed, unless `TESSERA_FLOAT_SEED` says otherwise.
@@ -24,37 +25,6 @@ const SEED: u64 = 0x10d0_b1e5_eed0_0001;
 
 /// How many random sequences follow the fixed ones.
 const RANDOM_SEQUENCES: usize = 400;
-
-/// xorshift64*: small, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True `percent` times in a hundred.
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    /// `n` random characters of `alphabet`.
-    fn digits(&mut self, n: usize, alphabet: &[u8]) -> String {
-        (0..n)
-            .map(|_| alphabet[self.below(alphabet.len())] as char)
-            .collect()
-    }
-}
 
 /// Increments and stored values worth a look of their own.
 fn edge_cases() -> Vec<Vec<u8>> {
@@ -397,7 +367,7 @@ fn incrbyfloat_and_hincrbyfloat_reply_as_redis() {
     pair.run(&[b"HSET", b"float:h", b"f", b"1"]);
     pair.run(&[b"INCRBYFLOAT", b"float:h", b"1"]);
 
-    let mut rng = Rng(seed.max(1));
+    let mut rng = Rng::new(seed);
     for n in 0..RANDOM_SEQUENCES {
         let start = rng.chance(70).then(|| random_value(&mut rng, &edges));
         let steps = 1 + rng.below(5);

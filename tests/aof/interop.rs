@@ -198,16 +198,7 @@ fn a_base_without_the_rdb_preamble_is_commands_both_servers_load() {
     }
     assert!(!text.contains("REDIS00"), "no RDB image in the base");
     drop(server);
-    for threads in ["1", "2"] {
-        let copy = copy_of(&dir, "no-preamble-copy");
-        let server = start(&copy, &["--threads", threads]);
-        assert_eq!(
-            contents(&mut server.client()),
-            before,
-            "--threads {threads} on {}",
-            describe(&dir.0)
-        );
-    }
+    tessera_loads_to(&dir, &before);
 }
 
 /// With one thread the folder is Redis's own: redis-server loads a base of commands too.
@@ -255,8 +246,13 @@ fn tessera_loads_what_redis_wrote(preamble: &str) {
         ".base.aof"
     };
     assert!(dir.manifest().contains(base), "{}", describe(&dir.0));
+    tessera_loads_to(&dir, &before);
+}
+
+/// Tessera, at 1 and 2 threads, started on a copy of `dir`'s folder, holds `before`.
+fn tessera_loads_to(dir: &Dir, before: &[String]) {
     for threads in ["1", "2"] {
-        let copy = copy_of(&dir, "from-redis-copy");
+        let copy = copy_of(dir, "loaded-copy");
         let server = start(&copy, &["--threads", threads]);
         assert_eq!(
             contents(&mut server.client()),

@@ -24,6 +24,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub mod reference;
+pub mod rng;
 
 /// Number of hash slots, as Redis Cluster.
 pub const SLOTS: u16 = 16384;

@@ -8,6 +8,7 @@
 use tessera_core::config::Config;
 use tessera_core::keyspace::set::Member;
 use tessera_core::keyspace::Value;
+use tessera_core::protocol::args::encode_command;
 use tessera_core::protocol::reply::format_double;
 
 use crate::rdb::{Item, LoadError, RdbReader};
@@ -144,15 +145,5 @@ fn batches(
 
 /// Appends one command in RESP.
 fn command(buf: &mut Vec<u8>, parts: &[&[u8]]) {
-    let mut n = itoa::Buffer::new();
-    buf.push(b'*');
-    buf.extend_from_slice(n.format(parts.len()).as_bytes());
-    buf.extend_from_slice(b"\r\n");
-    for p in parts {
-        buf.push(b'$');
-        buf.extend_from_slice(n.format(p.len()).as_bytes());
-        buf.extend_from_slice(b"\r\n");
-        buf.extend_from_slice(p);
-        buf.extend_from_slice(b"\r\n");
-    }
+    encode_command(parts.iter().copied(), buf);
 }
