@@ -684,6 +684,33 @@ fn restore_payloads_made_by_redis() {
     );
 }
 
+/// 32 distinct bytes, then 5 bytes seen before: liblzf's output reaches its bound just as the
+/// match is found. DUMP of it, by redis-server 7.0.15 (stored uncompressed).
+const LZF_BOUND_VALUE: &str = "abcdefghijklmnopqrstuvwxyzABCDEFbcdef";
+const REDIS_DUMP_LZF_BOUND: &str =
+    "00256162636465666768696a6b6c6d6e6f707172737475767778797a41424344454662636465660a0052557ef1ffda319b";
+
+#[test]
+fn dump_of_a_value_whose_compression_ends_at_the_bound() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let (a, b) = key_pair("lzfbound");
+    assert_ok(&mut c, &["SET", &a, LZF_BOUND_VALUE]);
+    let payload: Vec<u8> = q(&mut c, &["DUMP", &a]);
+    assert_eq!(payload, unhex(REDIS_DUMP_LZF_BOUND));
+    assert_eq!(
+        restore(&mut c, &b, "0", &payload, &[]).unwrap(),
+        Value::Okay
+    );
+    assert_eq!(q::<String>(&mut c, &["GET", &b]), LZF_BOUND_VALUE);
+    // A hash holding it, copied to the other shard (serialized on the way).
+    let (h, h2) = key_pair("lzfboundhash");
+    assert_eq!(q::<i64>(&mut c, &["HSET", &h, "f", LZF_BOUND_VALUE]), 1);
+    assert_eq!(q::<i64>(&mut c, &["COPY", &h, &h2]), 1);
+    assert_eq!(q::<String>(&mut c, &["HGET", &h2, "f"]), LZF_BOUND_VALUE);
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+}
+
 #[test]
 fn restore_options_and_errors() {
     let server = Server::start(&[]);

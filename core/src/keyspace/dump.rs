@@ -429,13 +429,15 @@ fn lzf_compress_with(
             let off = ip - r - 1;
             let mut len = 2usize;
             let maxlen = (in_len - ip - len).min(LZF_MAX_REF);
-            out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
-            if lit == 0 {
-                op -= 1; // undo run if length is zero
-            }
-            if op + 3 + 1 >= out_end {
+            // liblzf stops the run before this test and Redis gives it one spare byte for that
+            // write (after 32 literals `op` may already be `out_end + 1`): testing first gives
+            // the same output without writing past the buffer.
+            let undone = if lit == 0 { op - 1 } else { op }; // undo run if length is zero
+            if undone + 3 + 1 >= out_end {
                 return None;
             }
+            out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
+            op = undone;
             // liblzf's unrolled loop first compares 16 bytes without looking at `maxlen`, and
             // its final step always advances once: both are kept so the output is the same.
             'scan: {
@@ -920,6 +922,20 @@ mod tests {
         }
 
         #[test]
+        fn lzf_fits_any_bound_or_refuses(
+            bytes in proptest::collection::vec(0u8..4, 1..200),
+            slack in 0usize..40,
+        ) {
+            // A small alphabet gives matches at every place, bounds below and above the input's
+            // length end the output at every place.
+            let max_out = (bytes.len() + 8).saturating_sub(slack).max(1);
+            if let Some(packed) = lzf_compress(&bytes, max_out) {
+                proptest::prop_assert!(packed.len() <= max_out);
+                proptest::prop_assert_eq!(lzf_decompress(&packed, bytes.len()).unwrap(), bytes);
+            }
+        }
+
+        #[test]
         fn garbage_never_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
             let _ = restore_value(&payload(&body, 10));
             let mut with_type = vec![0u8];
@@ -933,6 +949,29 @@ mod tests {
     fn lzf_refuses_what_does_not_fit() {
         assert_eq!(lzf_compress(b"", 10), None);
         assert_eq!(lzf_compress(b"abcdefghijklmnopqrstuvwxyz", 22), None);
+        // 32 literals fill the output to its bound, then a match follows: refused, no overrun.
+        assert_eq!(
+            lzf_compress(b"abcdefghijklmnopqrstuvwxyzABCDEFbcdef", 33),
+            None
+        );
+        // The same at every length of literal run, repeated part and bound.
+        for n in 1..=70u8 {
+            let head: Vec<u8> = (0..n).collect();
+            for from in 1..n.min(6) {
+                for rep in 3..=6 {
+                    let Some(again) = head.get(usize::from(from)..usize::from(from) + rep) else {
+                        continue;
+                    };
+                    let input = [&head[..], again].concat();
+                    for max_out in 1..=input.len() + 2 {
+                        if let Some(packed) = lzf_compress(&input, max_out) {
+                            assert!(packed.len() <= max_out);
+                            assert_eq!(lzf_decompress(&packed, input.len()).unwrap(), input);
+                        }
+                    }
+                }
+            }
+        }
         let packed = lzf_compress(&[b'x'; 1000], 996).unwrap();
         assert_eq!(lzf_decompress(&packed, 1000).unwrap(), vec![b'x'; 1000]);
         assert_eq!(lzf_decompress(&packed, 999), None);
