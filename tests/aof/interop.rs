@@ -140,7 +140,12 @@ fn redis_loads_what_tessera_wrote_with_one_thread() {
         .map(|f| fs::metadata(dir.aof(f)).unwrap().len())
         .sum();
     assert!(tail > 0, "an incremental tail after the base");
-    let copy = copy_of(&dir, "to-redis-copy");
+    redis_loads_to(&dir, &before);
+}
+
+/// redis-server, started on a copy of `dir`'s folder, holds `before`.
+fn redis_loads_to(dir: &Dir, before: &[String]) {
+    let copy = copy_of(dir, "to-redis-copy");
     let reference = Reference::start(&copy, &[]);
     assert_eq!(
         contents(&mut reference.client()),
@@ -213,14 +218,7 @@ fn redis_loads_a_base_of_commands_tessera_wrote() {
     let before = contents(&mut c);
     drop(server);
     one_base_one_generation_of(&dir, ".base.aof");
-    let copy = copy_of(&dir, "no-preamble-to-redis-copy");
-    let reference = Reference::start(&copy, &[]);
-    assert_eq!(
-        contents(&mut reference.client()),
-        before,
-        "redis-server on {}",
-        describe(&dir.0)
-    );
+    redis_loads_to(&dir, &before);
 }
 
 /// What redis-server writes, with `aof-use-rdb-preamble` `preamble`, after a rewrite and more
