@@ -14,6 +14,7 @@ pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod memory;
+mod names;
 pub mod server;
 pub mod sets;
 pub mod snapshot;
@@ -25,10 +26,6 @@ pub mod zsets;
 mod effects_tests;
 #[cfg(test)]
 pub(crate) mod replay;
-
-use std::sync::OnceLock;
-
-use hashbrown::HashMap;
 
 use crate::config::Config;
 use crate::keyspace::{Db, Keyspace};
@@ -426,22 +423,11 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(sort::COMMANDS.iter())
 }
 
-fn index() -> &'static HashMap<&'static [u8], &'static Command> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
-    INDEX.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect())
-}
-
 /// Finds a command by name, ignoring case. Internal commands are found too; the caller refuses
 /// them from clients.
+#[inline]
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
-    let mut buf = [0u8; 32];
-    if name.len() > buf.len() {
-        return None;
-    }
-    for (d, s) in buf.iter_mut().zip(name) {
-        *d = s.to_ascii_lowercase();
-    }
-    index().get(&buf[..name.len()]).copied()
+    names::find(name)
 }
 
 /// Number of commands clients can call (COMMAND COUNT).
