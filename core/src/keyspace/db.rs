@@ -3,7 +3,7 @@
 use hashbrown::HashMap;
 
 use super::evict::{lfu_new, lfu_touch, Tracking, LFU_INIT_VAL};
-use super::table::{SegTable, Slot};
+use super::table::{Lookup, SegTable, Slot};
 use super::value::Value;
 
 /// What the table stores for a key besides the key itself.
@@ -162,36 +162,40 @@ impl Db {
     /// The entry of `key` with its access noted; `write` when the caller changes more than
     /// the access data (a read does not: a snapshot in progress needs nothing from it).
     fn get_mut_quiet(&mut self, key: &[u8], now_ms: u64, write: bool) -> Option<&mut Entry> {
-        let expired = self.table.get(key)?.value().is_expired(now_ms);
-        if expired {
-            self.expire_now(key);
-            return None;
-        }
-        let clock = self.clock;
-        let tracking = self.tracking;
-        let rand = if tracking.lfu { self.random() } else { 0 };
-        let slot = if write {
-            self.table.get_mut(key)
-        } else {
-            self.table.get_mut_untracked(key)
-        };
-        slot.map(|s| {
-            let e = s.value_mut();
-            e.access = clock;
-            if tracking.lfu {
-                e.freq = lfu_touch(e.freq, clock, tracking, rand);
+        // The fields are borrowed apart: the entry found is returned while an expired one's
+        // removal is counted in the others.
+        let Db {
+            table,
+            volatile,
+            watched,
+            dirty_watchers,
+            expired_keys,
+            log_expired,
+            expired_now,
+            clock,
+            tracking,
+            rng,
+            ..
+        } = self;
+        match table.get_mut_unless(key, write, |e| e.is_expired(now_ms)) {
+            Lookup::Absent => None,
+            Lookup::Removed(_) => {
+                signal_watchers(watched, dirty_watchers, key);
+                *volatile -= 1;
+                *expired_keys += 1;
+                if *log_expired {
+                    expired_now.push(key.into());
+                }
+                None
             }
-            e
-        })
-    }
-
-    fn expire_now(&mut self, key: &[u8]) {
-        self.signal(key);
-        if self.table.remove(key).is_some() {
-            self.volatile -= 1;
-            self.expired_keys += 1;
-            if self.log_expired {
-                self.expired_now.push(key.into());
+            Lookup::Live(slot) => {
+                let e = slot.value_mut();
+                e.access = *clock;
+                if tracking.lfu {
+                    let rand = xorshift(rng);
+                    e.freq = lfu_touch(e.freq, *clock, *tracking, rand);
+                }
+                Some(e)
             }
         }
     }
@@ -309,12 +313,7 @@ impl Db {
 
     /// Tells the watchers of `key` that it changed.
     pub fn signal(&mut self, key: &[u8]) {
-        if self.watched.is_empty() {
-            return;
-        }
-        if let Some(w) = self.watched.get(key) {
-            self.dirty_watchers.extend(w.iter().copied());
-        }
+        signal_watchers(&self.watched, &mut self.dirty_watchers, key);
     }
 
     /// Starts watching `key` for `watcher`. An already expired key counts as absent.
@@ -387,19 +386,6 @@ impl Db {
         self.table.retain_segment(seg, keep)
     }
 
-    /// A fresh random number for the LFU counter (xorshift, seeded on first use).
-    fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        if x == 0 {
-            x = 0x9e37_79b9_7f4a_7c15 ^ (self as *const Db as u64);
-        }
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
-    }
-
     /// A random key that has not expired, from `rand`.
     pub fn random_key(&self, rand: u64, now_ms: u64) -> Option<&[u8]> {
         for attempt in 0..100u64 {
@@ -411,4 +397,32 @@ impl Db {
         }
         None
     }
+}
+
+/// Tells the watchers of `key`, if any, that it changed.
+fn signal_watchers(
+    watched: &HashMap<Box<[u8]>, Vec<WatcherId>>,
+    dirty: &mut hashbrown::HashSet<WatcherId>,
+    key: &[u8],
+) {
+    if watched.is_empty() {
+        return;
+    }
+    if let Some(w) = watched.get(key) {
+        dirty.extend(w.iter().copied());
+    }
+}
+
+/// A fresh random number for the LFU counter from the state `rng` (xorshift, seeded on first
+/// use).
+fn xorshift(rng: &mut u64) -> u64 {
+    let mut x = *rng;
+    if x == 0 {
+        x = 0x9e37_79b9_7f4a_7c15;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *rng = x;
+    x
 }

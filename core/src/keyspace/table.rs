@@ -211,6 +211,16 @@ pub struct SnapState<V> {
     left: hashbrown::HashSet<u64>,
 }
 
+/// What [`SegTable::get_mut_unless`] found.
+pub enum Lookup<'a, V> {
+    /// The key, to read or change.
+    Live(&'a mut Slot<V>),
+    /// The key was stale and is gone; its value.
+    Removed(V),
+    /// No such key.
+    Absent,
+}
+
 /// The segmented table. Keys are byte strings; values are whatever the keyspace stores.
 pub struct SegTable<V> {
     dir: Vec<u32>,
@@ -319,6 +329,59 @@ impl<V> SegTable<V> {
         self.segments[seg]
             .table
             .find_mut(probe(h), |s| s.key() == key)
+    }
+
+    /// The entry for `key` in one probe, unless `stale(value)` holds (an expired key): then the
+    /// key is removed and its value handed back. `tracked`: the caller may change the value, so
+    /// a snapshot in progress must see it first (see [`SegTable::get_mut`]).
+    pub fn get_mut_unless(
+        &mut self,
+        key: &[u8],
+        tracked: bool,
+        stale: impl FnOnce(&V) -> bool,
+    ) -> Lookup<'_, V> {
+        let h = self.hash(key);
+        let seg = self.segment_of(h);
+        if self.snap.is_some() {
+            return self.get_mut_unless_in_snapshot(h, seg, key, tracked, stale);
+        }
+        match self.segments[seg]
+            .table
+            .find_entry(probe(h), |s| s.key() == key)
+        {
+            Err(_) => Lookup::Absent,
+            Ok(entry) if stale(entry.get().value()) => {
+                self.len -= 1;
+                Lookup::Removed(entry.remove().0.into_value())
+            }
+            Ok(entry) => Lookup::Live(entry.into_mut()),
+        }
+    }
+
+    /// [`SegTable::get_mut_unless`] while a snapshot runs: a removal or a change is shown to
+    /// the snapshot first.
+    fn get_mut_unless_in_snapshot(
+        &mut self,
+        h: u64,
+        seg: usize,
+        key: &[u8],
+        tracked: bool,
+        stale: impl FnOnce(&V) -> bool,
+    ) -> Lookup<'_, V> {
+        let is_stale = match self.segments[seg].table.find(probe(h), |s| s.key() == key) {
+            None => return Lookup::Absent,
+            Some(slot) => stale(slot.value()),
+        };
+        if is_stale {
+            return self.remove(key).map_or(Lookup::Absent, Lookup::Removed);
+        }
+        if tracked {
+            self.before_write_key(seg, h, key);
+        }
+        self.segments[seg]
+            .table
+            .find_mut(probe(h), |s| s.key() == key)
+            .map_or(Lookup::Absent, Lookup::Live)
     }
 
     /// Inserts or replaces `key`, returning the value it replaced.
