@@ -112,6 +112,32 @@ fn find_crlf(input: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// The common header number, read in the same pass that finds its end: a plain decimal of at
+/// most 18 digits right before `\r\n`, at `from`. Returns it and the index of its `\r`; None
+/// for anything else (a sign, a leading zero, more digits, a stray byte, the end of the input),
+/// which the general path then reads and judges.
+#[inline]
+fn small_decimal(input: &[u8], from: usize) -> Option<(i64, usize)> {
+    let digits = input.get(from..)?;
+    let ends_at = |i: usize| digits.get(i) == Some(&b'\r') && digits.get(i + 1) == Some(&b'\n');
+    let first = *digits.first()?;
+    if first == b'0' {
+        return ends_at(1).then_some((0, from + 1));
+    }
+    if !first.is_ascii_digit() {
+        return None;
+    }
+    let mut n = i64::from(first - b'0');
+    for (i, &b) in digits.iter().enumerate().take(19).skip(1) {
+        if b.is_ascii_digit() && i < 18 {
+            n = n * 10 + i64::from(b - b'0');
+        } else {
+            return ends_at(i).then_some((n, from + i));
+        }
+    }
+    None
+}
+
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
@@ -153,21 +179,29 @@ fn parse_multibulk(
     spans: &mut Vec<Range<usize>>,
     limits: &ReaderLimits,
 ) -> Result<Parsed, ProtocolError> {
-    let Some(cr) = find_crlf(input, 1) else {
-        if input.len() > INLINE_MAX {
-            return Err(ProtocolError::new("too big mbulk count string"));
+    let (count, cr) = match small_decimal(input, 1) {
+        Some(found) => found,
+        None => {
+            let Some(cr) = find_crlf(input, 1) else {
+                if input.len() > INLINE_MAX {
+                    return Err(ProtocolError::new("too big mbulk count string"));
+                }
+                return Ok(Parsed::Incomplete {
+                    needed: input.len() + 1,
+                });
+            };
+            if cr > INLINE_MAX {
+                return Err(ProtocolError::new("too big mbulk count string"));
+            }
+            match parse_i64(&input[1..cr]) {
+                Some(n) => (n, cr),
+                None => return Err(ProtocolError::new("invalid multibulk length")),
+            }
         }
-        return Ok(Parsed::Incomplete {
-            needed: input.len() + 1,
-        });
     };
-    if cr > INLINE_MAX {
-        return Err(ProtocolError::new("too big mbulk count string"));
+    if count > limits.max_multibulk_len as i64 || count > i32::MAX as i64 {
+        return Err(ProtocolError::new("invalid multibulk length"));
     }
-    let count = match parse_i64(&input[1..cr]) {
-        Some(n) if n <= limits.max_multibulk_len as i64 && n <= i32::MAX as i64 => n,
-        _ => return Err(ProtocolError::new("invalid multibulk length")),
-    };
     let mut at = cr + 2;
     if count <= 0 {
         return Ok(Parsed::Command {
@@ -187,21 +221,30 @@ fn parse_multibulk(
                 "ERR Protocol error: expected '$', got '{got}'"
             )));
         }
-        let Some(cr) = find_crlf(input, at + 1) else {
-            if input.len() - at > INLINE_MAX {
-                return Err(ProtocolError::new("too big bulk count string"));
+        let (len, cr) = match small_decimal(input, at + 1) {
+            Some(found) => found,
+            None => {
+                let Some(cr) = find_crlf(input, at + 1) else {
+                    if input.len() - at > INLINE_MAX {
+                        return Err(ProtocolError::new("too big bulk count string"));
+                    }
+                    return Ok(Parsed::Incomplete {
+                        needed: input.len() + 1,
+                    });
+                };
+                if cr - at > INLINE_MAX {
+                    return Err(ProtocolError::new("too big bulk count string"));
+                }
+                match parse_i64(&input[at + 1..cr]) {
+                    Some(n) => (n, cr),
+                    None => return Err(ProtocolError::new("invalid bulk length")),
+                }
             }
-            return Ok(Parsed::Incomplete {
-                needed: input.len() + 1,
-            });
         };
-        if cr - at > INLINE_MAX {
-            return Err(ProtocolError::new("too big bulk count string"));
+        if len < 0 || len as u64 > limits.max_bulk_len as u64 {
+            return Err(ProtocolError::new("invalid bulk length"));
         }
-        let len = match parse_i64(&input[at + 1..cr]) {
-            Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
-            _ => return Err(ProtocolError::new("invalid bulk length")),
-        };
+        let len = len as usize;
         let start = cr + 2;
         let end = start + len;
         if end + 2 > input.len() {
@@ -419,6 +462,52 @@ mod tests {
             args(b"SET \"a\r\n").unwrap_err().0,
             "ERR Protocol error: unbalanced quotes in request"
         );
+    }
+
+    #[test]
+    fn header_numbers_read_fast_mean_what_the_general_path_reads() {
+        for n in [0i64, 1, 9, 10, 99, 512, 999_999_999_999_999_999] {
+            assert_eq!(
+                small_decimal(format!("{n}\r\n").as_bytes(), 0),
+                Some((n, n.to_string().len()))
+            );
+        }
+        // Left to the general path, which accepts or refuses them as Redis does.
+        for text in [
+            "00\r\n", "01\r\n", "-1\r\n", "+1\r\n", "1\r", "1", "1\rx\n", "1 \r\n", "",
+        ] {
+            assert_eq!(small_decimal(text.as_bytes(), 0), None, "{text:?}");
+        }
+        assert_eq!(small_decimal(b"1000000000000000000\r\n", 0), None);
+        assert_eq!(
+            args(b"*02\r\n").unwrap_err().0,
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            args(b"*1\r\n$01\r\nx\r\n").unwrap_err().0,
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(args(b"*-1\r\n").unwrap().1, 5);
+        assert_eq!(args(b"*0\r\n").unwrap().1, 4);
+        let (a, _) = args(b"*1\r\n$0\r\n\r\n").unwrap();
+        assert_eq!(a, vec![Vec::<u8>::new()]);
+        assert_eq!(
+            args(b"*1\r\n$1000000000000000000\r\n").unwrap_err().0,
+            "ERR Protocol error: invalid bulk length"
+        );
+    }
+
+    proptest! {
+        /// Any header text parses to the same outcome as reading it with `parse_i64` alone.
+        #[test]
+        fn fast_headers_agree_with_the_general_reader(text in "[-+0-9\r\n x]{0,22}") {
+            let bytes = text.as_bytes();
+            if let Some((n, cr)) = small_decimal(bytes, 0) {
+                prop_assert_eq!(&bytes[cr..cr + 2], b"\r\n");
+                prop_assert_eq!(parse_i64(&bytes[..cr]), Some(n));
+                prop_assert_eq!(find_crlf(bytes, 0), Some(cr));
+            }
+        }
     }
 
     #[test]
