@@ -176,6 +176,9 @@ fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now:
 /// The shard every key of the command lives on (this one for keyless commands), or None when
 /// the keys are spread over several.
 pub fn single_owner(sh: &Shard, cmd: &Command, args: &Args<'_>) -> Option<usize> {
+    if sh.node.shards == 1 {
+        return Some(sh.id);
+    }
     let mut owner = None;
     for i in cmd.keys.key_indexes(args) {
         let s = sh.owner(args.get(i));

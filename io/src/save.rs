@@ -210,6 +210,10 @@ fn finish(result: Result<(), SaveError>, success: &str, background: bool) -> boo
 /// append-only file fail; and the command writes (an EXEC of writes too) or is PING, as Redis
 /// 7.0 refuses them.
 pub(crate) fn refusal(sh: &Shard, idx: usize, cmd: &'static Command) -> Option<String> {
+    // Reads, the common case, are never refused: no shared state is read for them.
+    if !cmd.has(flags::WRITE) && !matches!(cmd.run, Run::Node(NodeCmd::Ping | NodeCmd::Exec)) {
+        return None;
+    }
     let rdb_failed = !sh.node.last_save_ok.load(Ordering::Acquire)
         && sh.config.stop_writes_on_bgsave_error
         && !sh.config.save.is_empty();
