@@ -231,7 +231,7 @@ fn reap(
     senders: &crate::Peers,
     inboxes: &crate::Inboxes,
 ) -> bool {
-    let _ = io.ring.enter();
+    let _ = io.ring.enter_if_needed();
     let mut sh = shard.borrow_mut();
     let mut worked = false;
     for (peer, rx) in inboxes.iter().enumerate() {
