@@ -74,13 +74,17 @@ async fn connect(
 fn calls(batch: usize) -> Batch {
     let mut calls = Batch::default();
     for token in 0..batch as u64 {
-        let args = calls.push_bytes(b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n");
+        let (args, argv) = calls.push_call_args(
+            b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n",
+            &[8..11, 17..29],
+        );
         calls.msgs.push(Msg::Call(Call {
             token,
             db: 0,
             proto: Protocol::Resp2,
             tx: None,
             args,
+            argv,
         }));
     }
     calls

@@ -87,7 +87,7 @@ async fn wait_on_one(
         set_blocked(&mut sh, idx, generation, Some((1u128 << s, token)));
         if s == sh.id {
             let me = sh.id;
-            sh.run_call(me, token, db, proto, None, &bytes);
+            sh.run_call_resp(me, token, db, proto, None, &bytes);
         } else {
             sh.send_call(s, token, db, proto, None, &bytes);
         }

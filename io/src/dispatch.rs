@@ -242,7 +242,7 @@ fn route(
         let seq = conn.reserve_slot();
         let token = sh.conn_token(idx, seq);
         match raw {
-            Some(bytes) => sh.send_call(target, token, db, proto, None, bytes),
+            Some(bytes) => sh.send_parsed_call(target, token, db, proto, None, bytes, args.spans()),
             None => sh.send_call(target, token, db, proto, None, &encoded(args, None)),
         }
     }

@@ -149,16 +149,14 @@ pub fn refuses(sh: &mut Shard, idx: usize, cmd: &'static Command, args: &Args<'_
     }
 }
 
-/// True when this shard, asked by another to run `args` (RESP-encoded), must refuse it with
+/// True when this shard, asked by another to run a call of command `cmd`, must refuse it with
 /// the OOM error: it may need memory and this shard is full. The asking shard checked this
 /// shard's flag, but a batch of writes routed before the flag was raised lands here.
-pub fn refuses_here(sh: &mut Shard, args: &[u8]) -> bool {
+pub fn refuses_here(sh: &mut Shard, cmd: Option<&Command>) -> bool {
     if make_room(sh) {
         return false;
     }
-    crate::shard::parse_internal(args)
-        .and_then(|spans| tessera_core::commands::lookup(Args::new(args, &spans).get(0)))
-        .is_some_and(|c| c.has(flags::DENYOOM))
+    cmd.is_some_and(|c| c.has(flags::DENYOOM))
 }
 
 /// Forgets eviction state a new configuration makes stale, and sets what accesses record.

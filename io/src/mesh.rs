@@ -3,6 +3,8 @@
 //! message. The bytes of the batch's commands and replies share one buffer, so a command that
 //! crosses cores costs no allocation of its own, on either side.
 
+use std::ops::Range;
+
 use tessera_core::config::Config;
 use tessera_core::protocol::Protocol;
 
@@ -20,6 +22,17 @@ pub struct Call {
     pub tx: Option<TxId>,
     /// The command, RESP-encoded, in the batch's bytes.
     pub args: Span,
+    /// Where its arguments lie in those bytes: the sender parsed it already, so the receiver
+    /// does not parse it again (see [`Batch::call_args`]).
+    pub argv: ArgvSpan,
+}
+
+/// A call's argument spans in its batch's `argv`: `count` spans from `first`, each relative to
+/// the call's own bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct ArgvSpan {
+    first: u32,
+    count: u32,
 }
 
 /// A message between shards.
@@ -121,6 +134,11 @@ pub enum NodeChange {
     ResetStats,
 }
 
+/// Most messages a batch keeps room for between turns.
+const MOST_MSGS: usize = 1024;
+/// Most bytes a batch keeps room for between turns.
+const MOST_BYTES: usize = 64 * 1024;
+
 /// Where a message's bytes sit in its batch's buffer.
 #[derive(Clone, Copy, Debug)]
 pub struct Span {
@@ -136,6 +154,8 @@ pub struct Batch {
     pub msgs: Vec<Msg>,
     /// The bytes the messages' spans point into.
     pub data: Vec<u8>,
+    /// The argument spans of the batch's calls.
+    pub argv: Vec<Range<usize>>,
 }
 
 impl Batch {
@@ -143,17 +163,33 @@ impl Batch {
     /// batches does not regrow its buffers every turn; after a burst, no more than a steady
     /// stream needs (an idle shard should not keep a burst's worth of memory reserved).
     pub fn like(last: &Batch) -> Batch {
-        const MOST_MSGS: usize = 1024;
-        const MOST_BYTES: usize = 64 * 1024;
         Batch {
             msgs: Vec::with_capacity(last.msgs.len().min(MOST_MSGS)),
             data: Vec::with_capacity(last.data.len().min(MOST_BYTES)),
+            argv: Vec::with_capacity(last.argv.len().min(MOST_MSGS * 4)),
         }
+    }
+
+    /// The batch emptied, to be filled again, unless it holds more room than a steady stream
+    /// needs (see [`Batch::like`]).
+    pub fn recycle(mut self) -> Option<Batch> {
+        if self.msgs.capacity() > MOST_MSGS
+            || self.data.capacity() > MOST_BYTES
+            || self.argv.capacity() > MOST_MSGS * 4
+        {
+            return None;
+        }
+        self.msgs.clear();
+        self.data.clear();
+        self.argv.clear();
+        Some(self)
     }
 
     /// The bytes the batch's messages fill so far (its buffers may have more room reserved).
     pub fn filled_bytes(&self) -> usize {
-        self.msgs.len() * std::mem::size_of::<Msg>() + self.data.len()
+        self.msgs.len() * std::mem::size_of::<Msg>()
+            + self.data.len()
+            + self.argv.len() * std::mem::size_of::<Range<usize>>()
     }
 
     /// True when there is nothing to send.
@@ -171,13 +207,33 @@ impl Batch {
         }
     }
 
+    /// Copies a command and its argument spans (relative to `bytes`) into the batch.
+    pub fn push_call_args(&mut self, bytes: &[u8], spans: &[Range<usize>]) -> (Span, ArgvSpan) {
+        let argv = ArgvSpan {
+            first: self.argv.len() as u32,
+            count: spans.len() as u32,
+        };
+        self.argv.extend_from_slice(spans);
+        (self.push_bytes(bytes), argv)
+    }
+
+    /// A call's command bytes and its arguments' spans within them.
+    pub fn call_args(&self, call: &Call) -> (&[u8], &[Range<usize>]) {
+        let first = call.argv.first as usize;
+        (
+            self.bytes(call.args),
+            &self.argv[first..first + call.argv.count as usize],
+        )
+    }
+
     /// The heap blocks this batch owns, in bytes: what moves to the receiving shard's count
     /// of memory with it (see `memory::hand_over`). Lock footprints are counted; the rare
     /// administrative messages (CONFIG SET, CLIENT KILL, reports) are not.
     pub fn heap_bytes(&self) -> usize {
         let block = |cap: usize, p: *const u8| crate::memory::block_size((cap > 0).then_some(p));
         let mut n = block(self.msgs.capacity(), self.msgs.as_ptr() as *const u8)
-            + block(self.data.capacity(), self.data.as_ptr());
+            + block(self.data.capacity(), self.data.as_ptr())
+            + block(self.argv.capacity(), self.argv.as_ptr() as *const u8);
         for m in &self.msgs {
             if let Msg::Lock { footprint, .. } = m {
                 n += block(

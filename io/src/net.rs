@@ -353,7 +353,9 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
             continue;
         }
         if !sh.outbox[peer].is_empty() {
-            let next = crate::mesh::Batch::like(&sh.outbox[peer]);
+            let next = sh.spare_batches[peer]
+                .take()
+                .unwrap_or_else(|| crate::mesh::Batch::like(&sh.outbox[peer]));
             let batch = std::mem::replace(&mut sh.outbox[peer], next);
             // Replies to writes joined the batch only once safe: while the log cannot be
             // written, nothing else in it need wait.

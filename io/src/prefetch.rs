@@ -13,7 +13,7 @@ use tessera_core::protocol::{self, Args, Parsed};
 use tessera_core::slot;
 
 use crate::mesh::{Batch, Msg};
-use crate::shard::{parse_internal_into, Shard};
+use crate::shard::Shard;
 
 /// Most keys warmed at once.
 const AHEAD: usize = 64;
@@ -130,7 +130,7 @@ pub struct CallKeys {
 
 impl CallKeys {
     /// Hashes the keys of every call in `batch` and warms the first window.
-    pub fn start(&mut self, sh: &Shard, batch: &Batch, spans: &mut Vec<std::ops::Range<usize>>) {
+    pub fn start(&mut self, sh: &Shard, batch: &Batch) {
         self.hashes.clear();
         self.warmed = 0;
         self.run = 0;
@@ -139,8 +139,8 @@ impl CallKeys {
         }
         for msg in &batch.msgs {
             let Msg::Call(call) = msg else { continue };
-            let bytes = batch.bytes(call.args);
-            if !parse_internal_into(bytes, spans) {
+            let (bytes, spans) = batch.call_args(call);
+            if spans.is_empty() {
                 continue;
             }
             let args = Args::new(bytes, spans);

@@ -153,6 +153,8 @@ pub struct Shard {
     pub free: Vec<u32>,
     /// Messages to each peer, sent as one batch per turn.
     pub outbox: Vec<Batch>,
+    /// Per peer, an emptied batch it sent, to carry the next batch back to it.
+    pub spare_batches: Vec<Option<Batch>>,
     /// Connections with replies to send.
     pub to_send: Vec<u32>,
     /// Connections unparked with input left to parse.
@@ -321,6 +323,7 @@ impl Shard {
             conns: Vec::new(),
             free: Vec::new(),
             outbox: (0..peers).map(|_| Batch::default()).collect(),
+            spare_batches: (0..peers).map(|_| None).collect(),
             to_send: Vec::new(),
             resume: Vec::new(),
             to_close: Vec::new(),
@@ -403,7 +406,29 @@ impl Shard {
         tx: Option<TxId>,
         args: &[u8],
     ) {
-        let args = self.outbox[to].push_bytes(args);
+        let mut spans = std::mem::take(&mut self.internal_spans);
+        if !parse_internal_into(args, &mut spans) {
+            // Never made by this code; the receiver answers it with an error.
+            spans.clear();
+        }
+        self.send_parsed_call(to, token, db, proto, tx, args, &spans);
+        self.internal_spans = spans;
+    }
+
+    /// As [`Shard::send_call`], for a command already parsed: `spans` are its arguments in
+    /// `args`. The peer runs it without parsing it again.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_parsed_call(
+        &mut self,
+        to: usize,
+        token: u64,
+        db: usize,
+        proto: Protocol,
+        tx: Option<TxId>,
+        args: &[u8],
+        spans: &[std::ops::Range<usize>],
+    ) {
+        let (args, argv) = self.outbox[to].push_call_args(args, spans);
         self.awaiting_peers += 1;
         let call = Call {
             token,
@@ -411,6 +436,7 @@ impl Shard {
             proto,
             tx,
             args,
+            argv,
         };
         self.send(to, Msg::Call(call));
     }
@@ -569,17 +595,23 @@ impl Shard {
         // them, just before they are freed (see `memory::hand_over`).
         let in_flight = batch.heap_bytes();
         self.clock = now_ms();
-        let mut spans = std::mem::take(&mut self.internal_spans);
         let mut keys = std::mem::take(&mut self.call_keys);
-        keys.start(self, &batch, &mut spans);
-        self.internal_spans = spans;
-        let msgs = std::mem::take(&mut batch.msgs);
-        for msg in msgs {
+        keys.start(self, &batch);
+        let mut msgs = std::mem::take(&mut batch.msgs);
+        for msg in msgs.drain(..) {
             match msg {
                 Msg::Call(call) => {
                     keys.next_call(&self.ks);
-                    let args = batch.bytes(call.args);
-                    self.handle_call(from, &call, args)
+                    let (bytes, spans) = batch.call_args(&call);
+                    self.run_call(
+                        from,
+                        call.token,
+                        call.db as usize,
+                        call.proto,
+                        call.tx,
+                        bytes,
+                        spans,
+                    );
                 }
                 Msg::Reply { token, bytes } => {
                     self.awaiting_peers = self.awaiting_peers.saturating_sub(1);
@@ -637,6 +669,10 @@ impl Shard {
         }
         self.call_keys = keys;
         crate::memory::take_over(in_flight);
+        // The emptied buffers carry this shard's next batch back to the sender, so a steady
+        // exchange allocates nothing (nor frees on another thread than the one that allocated).
+        batch.msgs = msgs;
+        self.spare_batches[from] = batch.recycle();
     }
 
     /// The bytes of the messages waiting to leave for peers: they are on their way to another
@@ -714,20 +750,26 @@ impl Shard {
         crate::evict::adopt(self, policy);
     }
 
-    fn handle_call(&mut self, from: usize, call: &Call, args: &[u8]) {
-        self.run_call(
-            from,
-            call.token,
-            call.db as usize,
-            call.proto,
-            call.tx,
-            args,
-        );
+    /// Runs a RESP-encoded command for shard `from`, as [`Shard::run_call`] does once it is
+    /// parsed.
+    pub fn run_call_resp(
+        &mut self,
+        from: usize,
+        token: u64,
+        db: usize,
+        proto: Protocol,
+        tx: Option<TxId>,
+        bytes: &[u8],
+    ) {
+        let spans = parse_internal(bytes).unwrap_or_default();
+        self.run_call(from, token, db, proto, tx, bytes, &spans);
     }
 
     /// Runs a command for shard `from` (this one included) and sends the reply to `token`
     /// there, unless it must wait for a transaction's locks (it runs when they are released) or
-    /// it is a blocking command that found nothing (it waits here, see `blocking`).
+    /// it is a blocking command that found nothing (it waits here, see `blocking`). `spans`
+    /// are its arguments in its RESP bytes `bytes`.
+    #[allow(clippy::too_many_arguments)]
     pub fn run_call(
         &mut self,
         from: usize,
@@ -735,33 +777,38 @@ impl Shard {
         db: usize,
         proto: Protocol,
         tx: Option<TxId>,
-        args: &[u8],
+        bytes: &[u8],
+        spans: &[std::ops::Range<usize>],
     ) {
-        if args.starts_with(b"*") && args.windows(9).take(16).any(|w| w == b"__blockon") {
-            if let Some(spans) = parse_internal(args) {
-                let a = Args::new(args, &spans);
-                if a.get(0) == b"__blockon" {
-                    crate::blocking::notify_on(self, from, token, db, &a);
-                    return;
-                }
-            }
+        let args = Args::new(bytes, spans);
+        if args.is_empty() {
+            let mut out = Vec::new();
+            Reply::new(&mut out, proto).error("ERR malformed internal command");
+            self.reply_to(from, token, &out);
+            return;
         }
+        if args.get(0) == b"__blockon" {
+            crate::blocking::notify_on(self, from, token, db, &args);
+            return;
+        }
+        let cmd = commands::lookup(args.get(0));
         if tx.is_none() && !self.locks.idle() {
-            if let Some(fp) = self.footprint_resp(db, args) {
+            if let Some(cmd) = cmd {
+                let fp = footprint_of(cmd, &args, db, None);
                 if self.locks.must_wait(&fp) {
                     let work = Deferred::Cmd {
                         from,
                         token,
                         db: db as u16,
                         proto,
-                        args: args.to_vec(),
+                        args: bytes.to_vec(),
                     };
                     self.locks.defer(fp, work);
                     return;
                 }
             }
         }
-        if tx.is_none() && self.config.maxmemory != 0 && crate::evict::refuses_here(self, args) {
+        if tx.is_none() && self.config.maxmemory != 0 && crate::evict::refuses_here(self, cmd) {
             let mut out = Vec::new();
             Reply::new(&mut out, proto).error(tessera_core::errors::OOM);
             self.reply_to(from, token, &out);
@@ -772,7 +819,7 @@ impl Shard {
         out.clear();
         self.running_tx = tx;
         let logged = self.aof.as_ref().map(|a| a.pending_end());
-        self.execute_resp_into(db, proto, args, &mut out);
+        self.execute(db, proto, &args, &mut out);
         self.running_tx = None;
         let need = self
             .aof
@@ -786,7 +833,7 @@ impl Shard {
             token,
             db,
             proto,
-            args,
+            bytes,
             &out,
         );
         if !waits {

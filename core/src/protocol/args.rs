@@ -17,6 +17,12 @@ impl<'a> Args<'a> {
         Args { base, spans }
     }
 
+    /// Where each argument lies in the bytes given to [`Args::new`]: a command forwarded to
+    /// another shard travels with them, so it is not parsed again there.
+    pub fn spans(&self) -> &'a [Range<usize>] {
+        self.spans
+    }
+
     /// Number of arguments, the command name included.
     pub fn len(&self) -> usize {
         self.spans.len()
