@@ -25,6 +25,7 @@ pub mod mesh;
 pub mod multi;
 pub mod net;
 pub mod persistence;
+mod pipeline;
 pub mod prefetch;
 mod rewrite;
 pub mod ring;

@@ -13,10 +13,8 @@ use std::sync::atomic::Ordering;
 
 use glommio::io::BufferedFile;
 use io_uring::{cqueue, opcode, types};
-use tessera_core::protocol::{self, Args, Parsed, Reply};
 
 use crate::conn::Conn;
-use crate::dispatch::{dispatch, Flow};
 use crate::ring::{BufRing, Ring, RingMode};
 use crate::shard::{now_ms, Shard};
 
@@ -49,8 +47,7 @@ struct Io {
     ring: Ring,
     bufs: BufRing,
     events: Vec<(u64, i32, u32)>,
-    spans: Vec<std::ops::Range<usize>>,
-    scratch: Vec<u8>,
+    parser: crate::pipeline::Parser,
     /// Where the ring's read of the shard's eventfd lands, while the loop sleeps in the ring.
     wake_buf: Box<u64>,
     /// True while that read is in flight.
@@ -112,8 +109,7 @@ pub async fn run(
         ring,
         bufs,
         events: Vec::with_capacity(256),
-        spans: Vec::new(),
-        scratch: Vec::new(),
+        parser: Default::default(),
         wake_buf: Box::new(0),
         wake_armed: false,
     };
@@ -555,14 +551,12 @@ fn on_recv(sh: &mut Shard, io: &mut Io, idx: usize, generation: u32, res: i32, f
     }
     sh.stats.net_in += len as u64;
     if direct {
-        let mut spans = std::mem::take(&mut io.spans);
-        let mut scratch = std::mem::take(&mut io.scratch);
-        // SAFETY-free copy of the slice pointer: `data` borrows `io.bufs`, which parse_loop does
+        let mut parser = std::mem::take(&mut io.parser);
+        // SAFETY-free copy of the slice pointer: `data` borrows `io.bufs`, which the parser does
         // not touch.
         let data: &[u8] = unsafe { std::slice::from_raw_parts(data.as_ptr(), data.len()) };
-        let used = parse_loop(sh, idx, data, &mut spans, &mut scratch);
-        io.spans = spans;
-        io.scratch = scratch;
+        let used = crate::pipeline::run(sh, idx, data, &mut parser);
+        io.parser = parser;
         if used < data.len() {
             if let Some(conn) = sh.conns[idx].as_mut() {
                 conn.input.extend_from_slice(&data[used..]);
@@ -601,11 +595,9 @@ fn process_buffered(sh: &mut Shard, io: &mut Io, idx: usize) {
         return;
     }
     let input = std::mem::take(&mut conn.input);
-    let mut spans = std::mem::take(&mut io.spans);
-    let mut scratch = std::mem::take(&mut io.scratch);
-    let used = parse_loop(sh, idx, &input, &mut spans, &mut scratch);
-    io.spans = spans;
-    io.scratch = scratch;
+    let mut parser = std::mem::take(&mut io.parser);
+    let used = crate::pipeline::run(sh, idx, &input, &mut parser);
+    io.parser = parser;
     if let Some(conn) = sh.conns[idx].as_mut() {
         let mut rest = input;
         rest.drain(..used);
@@ -616,59 +608,6 @@ fn process_buffered(sh: &mut Shard, io: &mut Io, idx: usize) {
             conn.input.shrink_to(1 << 16);
         }
     }
-}
-
-/// Runs every complete command in `buf` for connection `idx`; returns the bytes used.
-fn parse_loop(
-    sh: &mut Shard,
-    idx: usize,
-    buf: &[u8],
-    spans: &mut Vec<std::ops::Range<usize>>,
-    scratch: &mut Vec<u8>,
-) -> usize {
-    let mut pos = 0;
-    sh.to_send.push(idx as u32);
-    let node = sh.node.clone();
-    if node.fixed.is_none() {
-        crate::prefetch::pipeline(sh, idx, buf, spans, scratch);
-    }
-    while pos < buf.len() {
-        let limits = sh.limits;
-        match protocol::parse_request(&buf[pos..], spans, scratch, &limits) {
-            Ok(Parsed::Command { consumed, source }) => {
-                let raw = &buf[pos..pos + consumed];
-                let (base, raw) = match source {
-                    protocol::ArgSource::Input => (raw, Some(raw)),
-                    protocol::ArgSource::Scratch => (&scratch[..], None),
-                };
-                let args = Args::new(base, spans);
-                let flow = if args.is_empty() {
-                    Flow::Continue
-                } else if let Some(fixed) = &node.fixed {
-                    crate::ceiling::answer(sh, fixed, idx, &args)
-                } else {
-                    dispatch(sh, idx, &args, raw)
-                };
-                pos += consumed;
-                match flow {
-                    Flow::Continue => {}
-                    Flow::Hold => return pos,
-                    Flow::Retry => return pos - consumed,
-                }
-            }
-            Ok(Parsed::Incomplete { .. }) => break,
-            Err(e) => {
-                if let Some(conn) = sh.conns[idx].as_mut() {
-                    let proto = conn.proto;
-                    Reply::new(&mut conn.out, proto).error(&e.0);
-                    conn.closing = true;
-                }
-                sh.to_send.push(idx as u32);
-                return buf.len();
-            }
-        }
-    }
-    pos
 }
 
 fn start_send(sh: &mut Shard, io: &mut Io, idx: usize) {

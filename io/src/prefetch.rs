@@ -7,9 +7,9 @@
 //! of a pipelined GET. Here the keys are hashed first, then prefetched in tight loops (buckets
 //! and entries, then values), where the CPU overlaps the loads of many keys.
 
-use tessera_core::commands::{self, Command};
+use tessera_core::commands;
 use tessera_core::keyspace::{Entry, Keyspace};
-use tessera_core::protocol::{self, Args, Parsed};
+use tessera_core::protocol::Args;
 use tessera_core::slot;
 
 use crate::mesh::{Batch, Msg};
@@ -40,28 +40,10 @@ impl Keys {
         self.count == AHEAD
     }
 
-    /// Adds the keys of one command that `owned` says live here.
-    fn add(
-        &mut self,
-        ks: &Keyspace,
-        db: usize,
-        cmd: &Command,
-        args: &Args<'_>,
-        owned: impl Fn(&[u8]) -> bool,
-    ) {
-        let Some(table) = ks.dbs.get(db) else {
-            return;
-        };
-        for k in cmd.keys.key_indexes(args) {
-            let key = args.get(k);
-            if self.full() {
-                return;
-            }
-            if owned(key) {
-                self.hashes[self.count] = (db, table.hash(key));
-                self.count += 1;
-            }
-        }
+    /// Adds a key's hash.
+    fn push(&mut self, db: usize, h: u64) {
+        self.hashes[self.count] = (db, h);
+        self.count += 1;
     }
 
     /// Starts loading every key's bucket and entry, then the values outside their entries.
@@ -76,44 +58,46 @@ impl Keys {
     }
 }
 
-/// When `buf` holds several commands of connection `idx` (a pipeline), warms the keys they name
-/// that this shard owns. A buffer with a single command is left alone: nothing to overlap.
-pub fn pipeline(
-    sh: &Shard,
-    idx: usize,
-    buf: &[u8],
-    spans: &mut Vec<std::ops::Range<usize>>,
-    scratch: &mut Vec<u8>,
-) {
+/// True when connection `idx`'s database is large enough for warming its pipelines' keys to
+/// pay (see [`MIN_KEYS`]).
+pub fn worth_warming(sh: &Shard, idx: usize) -> bool {
+    sh.conns[idx]
+        .as_ref()
+        .and_then(|c| sh.ks.dbs.get(c.db))
+        .is_some_and(|d| d.len() >= MIN_KEYS)
+}
+
+/// Warms the keys that a window of parsed commands of connection `idx` names and this shard
+/// owns, before they run.
+pub fn warm_commands<'a>(sh: &Shard, idx: usize, commands: impl Iterator<Item = Args<'a>>) {
     let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
         return;
     };
-    if sh.ks.dbs.get(db).is_none_or(|d| d.len() < MIN_KEYS) {
-        return;
-    }
     let shards = sh.node.shards;
     let owned = |key: &[u8]| shards == 1 || slot::slot_shard(slot::key_slot(key), shards) == sh.id;
+    let Some(table) = sh.ks.dbs.get(db) else {
+        return;
+    };
     let mut keys = Keys::new();
-    let mut pos = 0;
-    while pos < buf.len() && !keys.full() {
-        let Ok(Parsed::Command {
-            consumed,
-            source: protocol::ArgSource::Input,
-        }) = protocol::parse_request(&buf[pos..], spans, scratch, &sh.limits)
-        else {
-            break;
-        };
-        if pos == 0 && consumed == buf.len() {
-            return;
-        }
-        let args = Args::new(&buf[pos..pos + consumed], spans);
-        if let Some(cmd) = (!args.is_empty())
+    // A pipeline that names one key again and again warms it once.
+    let mut last: Option<&[u8]> = None;
+    for args in commands {
+        let Some(cmd) = (!args.is_empty())
             .then(|| commands::lookup(args.get(0)))
             .flatten()
-        {
-            keys.add(&sh.ks, db, cmd, &args, owned);
+        else {
+            continue;
+        };
+        for k in cmd.keys.key_indexes(&args) {
+            let key = args.get(k);
+            if keys.full() {
+                break;
+            }
+            if last != Some(key) && owned(key) {
+                keys.push(db, table.hash(key));
+            }
+            last = Some(key);
         }
-        pos += consumed;
     }
     keys.warm(&sh.ks);
 }

@@ -117,7 +117,27 @@ pub enum KeySpec {
 
 impl KeySpec {
     /// The indexes of the keys in a call with arguments `args` (the command name included).
+    /// A command with one key at a fixed place (GET, SET, INCR...), the common case, is
+    /// answered without building the general walk: it runs for every call.
+    #[inline]
     pub fn key_indexes(&self, args: &Args<'_>) -> impl Iterator<Item = usize> {
+        let single = match *self {
+            KeySpec::Range { first, last, .. } if last == first as isize => {
+                Some((first < args.len()).then_some(first))
+            }
+            _ => None,
+        };
+        let general = match single {
+            Some(_) => None,
+            None => Some(self.general_indexes(args)),
+        };
+        single
+            .flatten()
+            .into_iter()
+            .chain(general.into_iter().flatten())
+    }
+
+    fn general_indexes(&self, args: &Args<'_>) -> impl Iterator<Item = usize> {
         let argc = args.len();
         let (dest, first, last, step) = match *self {
             KeySpec::None => (None, 1, None, 1),

@@ -128,12 +128,14 @@ fn small_decimal(input: &[u8], from: usize) -> Option<(i64, usize)> {
         return None;
     }
     let mut n = i64::from(first - b'0');
-    for (i, &b) in digits.iter().enumerate().take(19).skip(1) {
-        if b.is_ascii_digit() && i < 18 {
-            n = n * 10 + i64::from(b - b'0');
-        } else {
+    let mut i = 1;
+    while i < digits.len() {
+        let b = digits[i];
+        if !b.is_ascii_digit() || i == 18 {
             return ends_at(i).then_some((n, from + i));
         }
+        n = n * 10 + i64::from(b - b'0');
+        i += 1;
     }
     None
 }
