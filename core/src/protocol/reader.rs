@@ -176,30 +176,48 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     }
 }
 
+/// The number of the header line whose type byte (`*` or `$`) is at `at`, and the index of
+/// the line's `\r`; None while the line is incomplete. A line longer than Redis allows is
+/// refused with `too_big`, one that is not a plain decimal with `invalid`.
+fn header_number(
+    input: &[u8],
+    at: usize,
+    too_big: &str,
+    invalid: &str,
+) -> Result<Option<(i64, usize)>, ProtocolError> {
+    if let Some(found) = small_decimal(input, at + 1) {
+        return Ok(Some(found));
+    }
+    let Some(cr) = find_crlf(input, at + 1) else {
+        if input.len() - at > INLINE_MAX {
+            return Err(ProtocolError::new(too_big));
+        }
+        return Ok(None);
+    };
+    if cr - at > INLINE_MAX {
+        return Err(ProtocolError::new(too_big));
+    }
+    match parse_i64(&input[at + 1..cr]) {
+        Some(n) => Ok(Some((n, cr))),
+        None => Err(ProtocolError::new(invalid)),
+    }
+}
+
 fn parse_multibulk(
     input: &[u8],
     spans: &mut Vec<Range<usize>>,
     limits: &ReaderLimits,
 ) -> Result<Parsed, ProtocolError> {
-    let (count, cr) = match small_decimal(input, 1) {
-        Some(found) => found,
-        None => {
-            let Some(cr) = find_crlf(input, 1) else {
-                if input.len() > INLINE_MAX {
-                    return Err(ProtocolError::new("too big mbulk count string"));
-                }
-                return Ok(Parsed::Incomplete {
-                    needed: input.len() + 1,
-                });
-            };
-            if cr > INLINE_MAX {
-                return Err(ProtocolError::new("too big mbulk count string"));
-            }
-            match parse_i64(&input[1..cr]) {
-                Some(n) => (n, cr),
-                None => return Err(ProtocolError::new("invalid multibulk length")),
-            }
-        }
+    let Some((count, cr)) = header_number(
+        input,
+        0,
+        "too big mbulk count string",
+        "invalid multibulk length",
+    )?
+    else {
+        return Ok(Parsed::Incomplete {
+            needed: input.len() + 1,
+        });
     };
     if count > limits.max_multibulk_len as i64 || count > i32::MAX as i64 {
         return Err(ProtocolError::new("invalid multibulk length"));
@@ -223,25 +241,16 @@ fn parse_multibulk(
                 "ERR Protocol error: expected '$', got '{got}'"
             )));
         }
-        let (len, cr) = match small_decimal(input, at + 1) {
-            Some(found) => found,
-            None => {
-                let Some(cr) = find_crlf(input, at + 1) else {
-                    if input.len() - at > INLINE_MAX {
-                        return Err(ProtocolError::new("too big bulk count string"));
-                    }
-                    return Ok(Parsed::Incomplete {
-                        needed: input.len() + 1,
-                    });
-                };
-                if cr - at > INLINE_MAX {
-                    return Err(ProtocolError::new("too big bulk count string"));
-                }
-                match parse_i64(&input[at + 1..cr]) {
-                    Some(n) => (n, cr),
-                    None => return Err(ProtocolError::new("invalid bulk length")),
-                }
-            }
+        let Some((len, cr)) = header_number(
+            input,
+            at,
+            "too big bulk count string",
+            "invalid bulk length",
+        )?
+        else {
+            return Ok(Parsed::Incomplete {
+                needed: input.len() + 1,
+            });
         };
         if len < 0 || len as u64 > limits.max_bulk_len as u64 {
             return Err(ProtocolError::new("invalid bulk length"));
