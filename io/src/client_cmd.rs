@@ -444,7 +444,7 @@ pub(crate) fn kill(sh: &mut Shard, idx: usize, filter: KillFilter, old_style: bo
                     s,
                     Msg::Kill {
                         token,
-                        filter: filter.clone(),
+                        filter: Box::new(filter.clone()),
                     },
                 );
                 waits.push(rx);

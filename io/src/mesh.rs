@@ -3,6 +3,7 @@
 //! message. The bytes of the batch's commands and replies share one buffer, so a command that
 //! crosses cores costs no allocation of its own, on either side.
 
+use std::num::NonZeroU64;
 use std::ops::Range;
 
 use tessera_core::config::Config;
@@ -18,13 +19,21 @@ pub struct Call {
     pub db: u16,
     /// The client's protocol, so the reply is encoded as the client expects.
     pub proto: Protocol,
-    /// Set when the call runs under a transaction that already holds its locks.
-    pub tx: Option<TxId>,
+    /// Set when the call runs under a transaction that already holds its locks (transaction
+    /// ids are never 0, so the option costs no room: see [`Call::tx`]).
+    pub tx: Option<NonZeroU64>,
     /// The command, RESP-encoded, in the batch's bytes.
     pub args: Span,
     /// Where its arguments lie in those bytes: the sender parsed it already, so the receiver
     /// does not parse it again (see [`Batch::call_args`]).
     pub argv: ArgvSpan,
+}
+
+impl Call {
+    /// The transaction the call runs under, if any.
+    pub fn tx(&self) -> Option<TxId> {
+        self.tx.map(NonZeroU64::get)
+    }
 }
 
 /// A call's argument spans in its batch's `argv`: `count` spans from `first`, each relative to
@@ -50,8 +59,8 @@ pub enum Msg {
     Lock {
         /// The transaction.
         tx: TxId,
-        /// What to lock.
-        footprint: Footprint,
+        /// What to lock (boxed: calls and replies, the common messages, stay small).
+        footprint: Box<Footprint>,
         /// Where `Granted` goes.
         token: u64,
     },
@@ -86,8 +95,8 @@ pub enum Msg {
     Kill {
         /// Where the count goes.
         token: u64,
-        /// What to match.
-        filter: crate::client_cmd::KillFilter,
+        /// What to match (boxed: calls and replies, the common messages, stay small).
+        filter: Box<crate::client_cmd::KillFilter>,
     },
     /// Describe this shard's clients and counters (CLIENT LIST, INFO).
     Report {
@@ -237,6 +246,9 @@ impl Batch {
         for m in &self.msgs {
             if let Msg::Lock { footprint, .. } = m {
                 n += block(
+                    std::mem::size_of::<Footprint>(),
+                    &**footprint as *const Footprint as *const u8,
+                ) + block(
                     footprint.keys.capacity(),
                     footprint.keys.as_ptr() as *const u8,
                 );

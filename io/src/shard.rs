@@ -434,7 +434,7 @@ impl Shard {
             token,
             db: db as u16,
             proto,
-            tx,
+            tx: tx.and_then(std::num::NonZeroU64::new),
             args,
             argv,
         };
@@ -608,7 +608,7 @@ impl Shard {
                         call.token,
                         call.db as usize,
                         call.proto,
-                        call.tx,
+                        call.tx(),
                         bytes,
                         spans,
                     );
@@ -624,7 +624,7 @@ impl Shard {
                 } => {
                     if let Some(Deferred::Grant { from, token }) =
                         self.locks
-                            .acquire(tx, footprint, Deferred::Grant { from, token })
+                            .acquire(tx, *footprint, Deferred::Grant { from, token })
                     {
                         self.send(from, Msg::Granted { token });
                     }

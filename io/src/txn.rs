@@ -328,7 +328,7 @@ async fn acquire(s: usize, me: usize, tx: TxId, fp: Footprint) {
                 s,
                 Msg::Lock {
                     tx,
-                    footprint: fp,
+                    footprint: Box::new(fp),
                     token,
                 },
             );
