@@ -3,10 +3,9 @@
 //!
 //! Two glommio executors pinned to two CPUs stand for two shards, joined by a pair of bounded
 //! `shared_channel`s made before the executors start and connected inside them, as `tessera-io`
-//! does. Shard 0 sends a batch of `Msg::Call`s (a GET, RESP-encoded), shard 1 answers each with
-//! a `Msg::Reply`, and shard 0 waits for the answer before the next send: a ping-pong. Every
-//! command on a key another shard owns pays this once, so it is the floor of a remote command's
-//! latency; the batch of 16 shows how much of it batching per peer per loop turn amortizes.
+//! does. Shard 0 sends a batch of calls (a GET each), shard 1 answers each with a reply, and
+//! shard 0 waits for the answer before the next send: a ping-pong. Every command on a key
+//! another shard owns pays this once, so it is the floor of a remote command's latency; the batch of 16 shows how much of it batching per peer per loop turn amortizes.
 //!
 //! The executors live for the whole bench: shard 0 takes its orders (how many round trips) from
 //! the bench thread, runs them, and reports the time measured inside the executor. When only one
@@ -22,8 +21,8 @@ use glommio::channels::shared_channel::{
     self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender,
 };
 use glommio::{ExecutorJoinHandle, LocalExecutorBuilder, Placement};
-use tessera_core::protocol::Protocol;
-use tessera_io::mesh::{Batch, Call, Msg};
+use tessera_core::protocol::{Args, Protocol};
+use tessera_io::mesh::{Batch, Call, Item};
 
 /// Channel capacity, in batches, as Tessera makes its mesh.
 const CAPACITY: usize = 4096;
@@ -73,21 +72,27 @@ async fn connect(
 /// their bytes in the batch's one buffer.
 fn calls(batch: usize) -> Batch {
     let mut calls = Batch::default();
+    let bytes = b"GETkey:00000042";
+    let spans = [0..3, 3..15];
     for token in 0..batch as u64 {
-        let (args, argv) = calls.push_call_args(
-            b"*2\r\n$3\r\nGET\r\n$12\r\nkey:00000042\r\n",
-            &[8..11, 17..29],
-        );
-        calls.msgs.push(Msg::Call(Call {
+        let call = Call {
             token,
             db: 0,
             proto: Protocol::Resp2,
             tx: None,
-            args,
-            argv,
-        }));
+        };
+        calls.push_call(call, &Args::new(bytes, &spans));
     }
     calls
+}
+
+/// How many replies a batch holds.
+fn replies_in(batch: &Batch) -> usize {
+    let (mut pos, mut spans, mut n) = (0, Vec::new(), 0);
+    while let Some(item) = batch.next_item(&mut pos, &mut spans) {
+        n += usize::from(matches!(item, Item::Reply { .. }));
+    }
+    n
 }
 
 /// Sends one batch of `batch` calls and waits for the batch of replies.
@@ -96,7 +101,7 @@ async fn round_trip(out: &ConnectedSender<Batch>, inbox: &ConnectedReceiver<Batc
         panic!("shard 1 is gone or its channel is full");
     }
     let replies = inbox.recv().await.expect("shard 1 answers");
-    assert_eq!(replies.msgs.len(), batch);
+    assert_eq!(replies_in(&replies), batch);
 }
 
 impl Pair {
@@ -114,15 +119,12 @@ impl Pair {
                 let (out, inbox) = connect(to_0, from_0).await;
                 while let Some(batch) = inbox.recv().await {
                     let mut replies = Batch::like(&batch);
-                    for msg in batch.msgs {
-                        let Msg::Call(call) = msg else {
+                    let (mut pos, mut spans) = (0, Vec::new());
+                    while let Some(item) = batch.next_item(&mut pos, &mut spans) {
+                        let Item::Call(call) = item else {
                             panic!("shard 0 sends only calls")
                         };
-                        let bytes = replies.push_bytes(b"+OK\r\n");
-                        replies.msgs.push(Msg::Reply {
-                            token: call.token,
-                            bytes,
-                        });
+                        replies.push_reply(call.token, b"+OK\r\n");
                     }
                     if out.try_send(replies).is_err() {
                         break;

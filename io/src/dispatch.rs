@@ -241,10 +241,7 @@ fn route(
         let conn = sh.conns[idx].as_mut().expect("live connection");
         let seq = conn.reserve_slot();
         let token = sh.conn_token(idx, seq);
-        match raw {
-            Some(bytes) => sh.send_parsed_call(target, token, db, proto, None, bytes, args.spans()),
-            None => sh.send_call(target, token, db, proto, None, &encoded(args, None)),
-        }
+        sh.send_args(target, token, db, proto, None, args);
     }
     Flow::Continue
 }

@@ -12,7 +12,7 @@ use tessera_core::keyspace::{Entry, Keyspace};
 use tessera_core::protocol::Args;
 use tessera_core::slot;
 
-use crate::mesh::{Batch, Msg};
+use crate::mesh::{Batch, Item};
 use crate::shard::Shard;
 
 /// Most keys warmed at once.
@@ -108,6 +108,7 @@ pub fn warm_commands<'a>(sh: &Shard, idx: usize, commands: impl Iterator<Item = 
 #[derive(Default)]
 pub struct CallKeys {
     hashes: Vec<(usize, u64)>,
+    spans: Vec<std::ops::Range<usize>>,
     warmed: usize,
     run: usize,
 }
@@ -118,16 +119,17 @@ impl CallKeys {
         self.hashes.clear();
         self.warmed = 0;
         self.run = 0;
-        if batch.msgs.len() < 2 || sh.ks.dbs.iter().all(|d| d.len() < MIN_KEYS) {
+        if batch.calls() < 2 || sh.ks.dbs.iter().all(|d| d.len() < MIN_KEYS) {
             return;
         }
-        for msg in &batch.msgs {
-            let Msg::Call(call) = msg else { continue };
-            let (bytes, spans) = batch.call_args(call);
-            if spans.is_empty() {
+        let mut spans = std::mem::take(&mut self.spans);
+        let mut pos = 0;
+        while let Some(item) = batch.next_item(&mut pos, &mut spans) {
+            let Item::Call(call) = item else { continue };
+            let args = Args::new(batch.data(), &spans);
+            if args.is_empty() {
                 continue;
             }
-            let args = Args::new(bytes, spans);
             let (Some(cmd), Some(table)) = (
                 commands::lookup(args.get(0)),
                 sh.ks.dbs.get(call.db as usize),
@@ -139,6 +141,7 @@ impl CallKeys {
                     .push((call.db as usize, table.hash(args.get(k))));
             }
         }
+        self.spans = spans;
         self.warm_next(&sh.ks, AHEAD);
     }
 

@@ -19,7 +19,7 @@ use tessera_core::slot;
 use crate::conn::Conn;
 use crate::local::{Notify, OneshotSender};
 use crate::locks::{Footprint, Locks, TxId};
-use crate::mesh::{Batch, Call, Msg, TASK_TOKEN};
+use crate::mesh::{Batch, Call, Item, Msg, TASK_TOKEN};
 
 /// What every shard of the node shares: counters and flags, all lock-free.
 pub struct Node {
@@ -201,6 +201,8 @@ pub struct Shard {
     reply_scratch: Vec<u8>,
     /// Reused spans of commands from peers.
     internal_spans: Vec<std::ops::Range<usize>>,
+    /// The argument spans of the call a peer's batch is running, reused.
+    call_spans: Vec<std::ops::Range<usize>>,
     /// The keys of the calls in the batch being handled, warmed ahead of them.
     call_keys: crate::prefetch::CallKeys,
 }
@@ -348,6 +350,7 @@ impl Shard {
             mem_target: isize::MAX,
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
+            call_spans: Vec::new(),
             call_keys: Default::default(),
             node,
         }
@@ -392,7 +395,7 @@ impl Shard {
 
     /// Queues a message for a peer; it leaves with the next flush.
     pub fn send(&mut self, to: usize, msg: Msg) {
-        self.outbox[to].msgs.push(msg);
+        self.outbox[to].push_other(msg);
         self.notify.notify();
     }
 
@@ -411,40 +414,36 @@ impl Shard {
             // Never made by this code; the receiver answers it with an error.
             spans.clear();
         }
-        self.send_parsed_call(to, token, db, proto, tx, args, &spans);
+        self.send_args(to, token, db, proto, tx, &Args::new(args, &spans));
         self.internal_spans = spans;
     }
 
-    /// As [`Shard::send_call`], for a command already parsed: `spans` are its arguments in
-    /// `args`. The peer runs it without parsing it again.
-    #[allow(clippy::too_many_arguments)]
-    pub fn send_parsed_call(
+    /// As [`Shard::send_call`], for a command already parsed: the peer runs it without
+    /// parsing it again.
+    pub fn send_args(
         &mut self,
         to: usize,
         token: u64,
         db: usize,
         proto: Protocol,
         tx: Option<TxId>,
-        args: &[u8],
-        spans: &[std::ops::Range<usize>],
+        args: &Args<'_>,
     ) {
-        let (args, argv) = self.outbox[to].push_call_args(args, spans);
-        self.awaiting_peers += 1;
         let call = Call {
             token,
             db: db as u16,
             proto,
-            tx: tx.and_then(std::num::NonZeroU64::new),
-            args,
-            argv,
+            tx,
         };
-        self.send(to, Msg::Call(call));
+        self.outbox[to].push_call(call, args);
+        self.awaiting_peers += 1;
+        self.notify.notify();
     }
 
     /// Queues a reply for a peer, its bytes copied into the batch.
     pub fn send_reply(&mut self, to: usize, token: u64, bytes: &[u8]) {
-        let bytes = self.outbox[to].push_bytes(bytes);
-        self.send(to, Msg::Reply { token, bytes });
+        self.outbox[to].push_reply(token, bytes);
+        self.notify.notify();
     }
 
     /// Runs one command of the core table on this shard and appends its reply to `out`.
@@ -597,26 +596,36 @@ impl Shard {
         self.clock = now_ms();
         let mut keys = std::mem::take(&mut self.call_keys);
         keys.start(self, &batch);
-        let mut msgs = std::mem::take(&mut batch.msgs);
-        for msg in msgs.drain(..) {
-            match msg {
-                Msg::Call(call) => {
+        let mut spans = std::mem::take(&mut self.call_spans);
+        let mut others = batch.take_others();
+        let mut rest = others.drain(..);
+        let mut pos = 0;
+        while let Some(item) = batch.next_item(&mut pos, &mut spans) {
+            let msg = match item {
+                Item::Call(call) => {
                     keys.next_call(&self.ks);
-                    let (bytes, spans) = batch.call_args(&call);
+                    let args = Args::new(batch.data(), &spans);
                     self.run_call(
                         from,
                         call.token,
                         call.db as usize,
                         call.proto,
-                        call.tx(),
-                        bytes,
-                        spans,
+                        call.tx,
+                        &args,
                     );
+                    continue;
                 }
-                Msg::Reply { token, bytes } => {
+                Item::Reply { token, bytes } => {
                     self.awaiting_peers = self.awaiting_peers.saturating_sub(1);
-                    self.deliver(token, batch.bytes(bytes))
+                    self.deliver(token, &batch.data()[bytes]);
+                    continue;
                 }
+                Item::Other => match rest.next() {
+                    Some(msg) => msg,
+                    None => break,
+                },
+            };
+            match msg {
                 Msg::Lock {
                     tx,
                     footprint,
@@ -667,11 +676,13 @@ impl Shard {
                 }
             }
         }
+        drop(rest);
+        batch.put_others(others);
+        self.call_spans = spans;
         self.call_keys = keys;
         crate::memory::take_over(in_flight);
         // The emptied buffers carry this shard's next batch back to the sender, so a steady
         // exchange allocates nothing (nor frees on another thread than the one that allocated).
-        batch.msgs = msgs;
         self.spare_batches[from] = batch.recycle();
     }
 
@@ -762,14 +773,12 @@ impl Shard {
         bytes: &[u8],
     ) {
         let spans = parse_internal(bytes).unwrap_or_default();
-        self.run_call(from, token, db, proto, tx, bytes, &spans);
+        self.run_call(from, token, db, proto, tx, &Args::new(bytes, &spans));
     }
 
     /// Runs a command for shard `from` (this one included) and sends the reply to `token`
     /// there, unless it must wait for a transaction's locks (it runs when they are released) or
-    /// it is a blocking command that found nothing (it waits here, see `blocking`). `spans`
-    /// are its arguments in its RESP bytes `bytes`.
-    #[allow(clippy::too_many_arguments)]
+    /// it is a blocking command that found nothing (it waits here, see `blocking`).
     pub fn run_call(
         &mut self,
         from: usize,
@@ -777,10 +786,8 @@ impl Shard {
         db: usize,
         proto: Protocol,
         tx: Option<TxId>,
-        bytes: &[u8],
-        spans: &[std::ops::Range<usize>],
+        args: &Args<'_>,
     ) {
-        let args = Args::new(bytes, spans);
         if args.is_empty() {
             let mut out = Vec::new();
             Reply::new(&mut out, proto).error("ERR malformed internal command");
@@ -788,20 +795,22 @@ impl Shard {
             return;
         }
         if args.get(0) == b"__blockon" {
-            crate::blocking::notify_on(self, from, token, db, &args);
+            crate::blocking::notify_on(self, from, token, db, args);
             return;
         }
         let cmd = commands::lookup(args.get(0));
         if tx.is_none() && !self.locks.idle() {
             if let Some(cmd) = cmd {
-                let fp = footprint_of(cmd, &args, db, None);
+                let fp = footprint_of(cmd, args, db, None);
                 if self.locks.must_wait(&fp) {
+                    let mut resp = Vec::new();
+                    args.encode_into(&mut resp);
                     let work = Deferred::Cmd {
                         from,
                         token,
                         db: db as u16,
                         proto,
-                        args: bytes.to_vec(),
+                        args: resp,
                     };
                     self.locks.defer(fp, work);
                     return;
@@ -819,23 +828,28 @@ impl Shard {
         out.clear();
         self.running_tx = tx;
         let logged = self.aof.as_ref().map(|a| a.pending_end());
-        self.execute(db, proto, &args, &mut out);
+        self.execute(db, proto, args, &mut out);
         self.running_tx = None;
         let need = self
             .aof
             .as_ref()
             .map(|a| a.pending_end())
             .filter(|&end| Some(end) != logged);
-        let waits = crate::blocking::keep_if_blocked(
-            self,
-            tx.is_none(),
-            from,
-            token,
-            db,
-            proto,
-            bytes,
-            &out,
-        );
+        // A blocking command that found nothing keeps its RESP form to run again later.
+        let waits = self.ks.block.is_some() && {
+            let mut resp = Vec::new();
+            args.encode_into(&mut resp);
+            crate::blocking::keep_if_blocked(
+                self,
+                tx.is_none(),
+                from,
+                token,
+                db,
+                proto,
+                &resp,
+                &out,
+            )
+        };
         if !waits {
             match need {
                 Some(need) => self.write_replies.push((need, from, token, out.clone())),
