@@ -90,6 +90,19 @@ pub fn unknown_subcommand(sub: &[u8], container: &str) -> String {
     )
 }
 
+/// The error of a command that parses its subcommands by hand (DEBUG) for one it does not know,
+/// or that got the wrong number of arguments (Redis's `addReplySubcommandSyntaxError`).
+pub fn subcommand_syntax(sub: &[u8], container: &str) -> String {
+    format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+        container.to_ascii_uppercase()
+    )
+}
+
+/// A count that must be a non-negative integer is not one (`getPositiveLongFromObjectOrReply`).
+pub const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+
 /// SETEX with an expire time that is not positive or overflows.
 pub const INVALID_EXPIRE_SETEX: &str = "ERR invalid expire time in 'setex' command";
 /// PSETEX with an expire time that is not positive or overflows.

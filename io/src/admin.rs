@@ -1,8 +1,8 @@
 //! The commands that need the connection or the whole node, dispatched from one place: the
 //! small ones (PING, ECHO, TIME, SELECT, QUIT, SHUTDOWN...) are here with the node-wide helpers
 //! (a change every shard makes, a report every shard gives); the families live beside it:
-//! `session` (AUTH, HELLO, RESET), `client_cmd` (CLIENT), `multi` (MULTI, EXEC, WATCH) and
-//! `server_cmds` (INFO, CONFIG, COMMAND, DEBUG).
+//! `session` (AUTH, HELLO, RESET), `client_cmd` (CLIENT), `multi` (MULTI, EXEC, WATCH),
+//! `server_cmds` (INFO, CONFIG, COMMAND) and `debug_cmd` (DEBUG).
 
 use std::sync::atomic::Ordering;
 
@@ -11,11 +11,12 @@ use tessera_core::errors;
 use tessera_core::protocol::{scan, Args, Protocol, Reply};
 
 use crate::client_cmd::{client, client_line};
+use crate::debug_cmd::debug;
 use crate::dispatch::{park_for, reply_now, Flow};
 use crate::local::oneshot;
 use crate::mesh::Msg;
 use crate::multi::{exec, unwatch, watch};
-use crate::server_cmds::{command, config, debug, gather_info};
+use crate::server_cmds::{command, config, gather_info};
 use crate::session::{auth, hello, reset};
 use crate::shard::{current, Shard};
 

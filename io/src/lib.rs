@@ -14,6 +14,7 @@ mod blocking_client;
 pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;
+mod debug_cmd;
 pub mod dispatch;
 pub mod evict;
 pub mod info;

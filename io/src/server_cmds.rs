@@ -1,13 +1,13 @@
-//! The server's introspection and administration: INFO, CONFIG, COMMAND and DEBUG.
+//! The server's introspection and administration: INFO, CONFIG and COMMAND (DEBUG is in
+//! `debug_cmd`).
 
 use tessera_core::commands::{self, flags};
 use tessera_core::errors;
-use tessera_core::protocol::{args::encode_command, Args, Protocol, Reply};
+use tessera_core::protocol::{Args, Protocol, Reply};
 
 use crate::admin::{change_everywhere, gather, ReportKind};
 use crate::dispatch::{park_for, reply_now, Flow};
 use crate::shard::Shard;
-use crate::txn::{self, Job};
 
 pub(crate) fn gather_info(sh: &mut Shard, idx: usize, args: &Args<'_>) {
     let proto = sh.conns[idx].as_ref().map_or(Protocol::Resp2, |c| c.proto);
@@ -327,97 +327,4 @@ pub(crate) fn command(sh: &mut Shard, idx: usize, args: &Args<'_>) {
             reply_now(sh, idx, |r| r.error(&msg));
         }
     }
-}
-
-pub(crate) fn debug(sh: &mut Shard, idx: usize, args: &Args<'_>) -> Flow {
-    let allowed = match sh.config.enable_debug_command.as_str() {
-        "yes" => true,
-        "local" => sh.conns[idx]
-            .as_ref()
-            .is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]")),
-        _ => false,
-    };
-    if !allowed {
-        reply_now(sh, idx, |r| r.error(errors::DEBUG_DISABLED));
-        return Flow::Continue;
-    }
-    let sub = args.get(1).to_ascii_lowercase();
-    match sub.as_slice() {
-        b"sleep" if args.len() == 3 => match tessera_core::protocol::args::parse_float(args.get(2))
-        {
-            Some(secs) if secs >= 0.0 => {
-                std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
-                reply_now(sh, idx, |r| r.ok());
-            }
-            _ => reply_now(sh, idx, |r| r.error(errors::NOT_FLOAT)),
-        },
-        b"set-active-expire" if args.len() == 3 => {
-            let on = args.get(2) != b"0";
-            crate::timers::set_active_expire(on);
-            reply_now(sh, idx, |r| r.ok());
-        }
-        b"object" if args.len() == 3 => {
-            let db = sh.conns[idx].as_ref().map_or(0, |c| c.db);
-            let proto = sh.conns[idx].as_ref().map_or(Protocol::Resp2, |c| c.proto);
-            let mut bytes = Vec::new();
-            encode_command([&b"__debugobject"[..], args.get(2)].into_iter(), &mut bytes);
-            let cmd = commands::lookup(b"__debugobject").expect("internal command");
-            txn::start(sh, idx, Job::command(cmd, bytes, db, proto));
-            return Flow::Hold;
-        }
-        #[cfg(feature = "fault-injection")]
-        b"fault" if matches!(args.len(), 4 | 5) => match debug_fault(args) {
-            Ok(()) => reply_now(sh, idx, |r| r.ok()),
-            Err(msg) => reply_now(sh, idx, |r| r.error(&msg)),
-        },
-        b"help" => reply_now(sh, idx, |r| {
-            r.help(&[
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "SLEEP <seconds>",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                #[cfg(feature = "fault-injection")]
-                "FAULT <point> <errno|OFF> [<count>]",
-            ])
-        }),
-        _ => {
-            let msg = errors::unknown_subcommand(args.get(1), "debug");
-            reply_now(sh, idx, |r| r.error(&msg));
-        }
-    }
-    Flow::Continue
-}
-
-/// DEBUG FAULT <point> <errno|OFF> [count]: arms a fault point of the file layer (the next
-/// `count` operations there fail with `errno`, or all of them until OFF), or disarms it. Only
-/// in builds for tests (the `fault-injection` feature).
-#[cfg(feature = "fault-injection")]
-fn debug_fault(args: &Args<'_>) -> Result<(), String> {
-    use tessera_fault::Point;
-    let text = |i| String::from_utf8_lossy(args.get(i)).into_owned();
-    let names: Vec<&str> = Point::ALL.iter().map(|p| p.name()).collect();
-    let point = Point::named(&text(2)).ok_or_else(|| {
-        format!(
-            "ERR unknown fault point '{}', try {}",
-            text(2),
-            names.join(", ")
-        )
-    })?;
-    if text(3).eq_ignore_ascii_case("off") {
-        if args.len() == 5 {
-            return Err(errors::SYNTAX.to_string());
-        }
-        tessera_fault::disarm(point);
-        return Ok(());
-    }
-    let errno = tessera_fault::errno_named(&text(3))
-        .ok_or_else(|| format!("ERR unknown errno '{}', try EIO or OFF", text(3)))?;
-    let count = match args.len() {
-        5 => match text(4).parse::<u32>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => return Err("ERR count must be a positive integer".to_string()),
-        },
-        _ => None,
-    };
-    tessera_fault::arm(point, errno, count);
-    Ok(())
 }

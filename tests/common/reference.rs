@@ -31,9 +31,15 @@ impl Reference {
     /// Starts redis-server and waits until it answers PING (on a new port if it dies first, in
     /// case another test took the port meanwhile). Fails the test when there is no redis-server.
     pub fn start() -> Reference {
+        Self::start_with(&[])
+    }
+
+    /// As [`Reference::start`], with `extra` arguments after the standard ones (directives
+    /// that CONFIG SET cannot change, such as `--enable-debug-command yes`).
+    pub fn start_with(extra: &[&str]) -> Reference {
         let mut last = String::new();
         for _ in 0..3 {
-            match Self::try_start() {
+            match Self::try_start(extra) {
                 Ok(server) => return server,
                 Err(why) => last = why,
             }
@@ -41,7 +47,7 @@ impl Reference {
         panic!("the reference redis-server did not start: {last}");
     }
 
-    fn try_start() -> Result<Reference, String> {
+    fn try_start(extra: &[&str]) -> Result<Reference, String> {
         let port = free_port();
         let dir = temp_path("reference", "dir");
         fs::create_dir_all(&dir).expect("create the reference server's directory");
@@ -51,6 +57,7 @@ impl Reference {
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .args(["--dir", &dir.display().to_string()])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))

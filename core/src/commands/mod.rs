@@ -7,6 +7,7 @@
 
 pub mod bitmaps;
 pub mod blocking;
+pub mod debug;
 pub mod docs;
 pub mod geo;
 pub mod hashes;
@@ -441,6 +442,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         .chain(snapshot::COMMANDS.iter())
         .chain(memory::COMMANDS.iter())
         .chain(sort::COMMANDS.iter())
+        .chain(debug::COMMANDS.iter())
 }
 
 /// Finds a command by name, ignoring case. Internal commands are found too; the caller refuses

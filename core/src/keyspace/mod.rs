@@ -3,6 +3,7 @@
 pub mod blob;
 pub mod bytes;
 pub mod db;
+pub mod digest;
 pub mod dump;
 pub mod effects;
 pub mod evict;
