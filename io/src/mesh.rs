@@ -404,7 +404,7 @@ mod tests {
         batch.push_reply(u64::MAX, b"$3\r\nabc\r\n");
         batch.push_call(
             call(8, 0, Protocol::Resp2, None),
-            &Args::new(b"PING", &[0..4]),
+            &Args::new(b"PING", std::slice::from_ref(&(0..4))),
         );
         batch.push_reply(1, b"");
         assert_eq!(batch.calls(), 2);
