@@ -136,7 +136,7 @@ pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
         ..Preload::default()
     };
     let path = Path::new(&config.dbfilename);
-    let Some(bytes) = read_file(path)? else {
+    let Some(file) = read_file(path)? else {
         return Ok(preload);
     };
     let started = Instant::now();
@@ -148,7 +148,7 @@ pub fn load(config: &Config, shards: usize) -> Result<Preload, String> {
     // Each key's allocations are counted for the shard that will own it: the counter moves
     // between two keys only by what reading the next one allocated.
     let mut mark = memory::thread_used();
-    let summary = load_rdb(&bytes, path, config, |record: KeyRecord| {
+    let summary = load_rdb(&file, path, config, |record: KeyRecord| {
         if record.expire_at != 0 && record.expire_at <= now_ms {
             expired += 1;
             return;

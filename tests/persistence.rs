@@ -4,6 +4,8 @@
 mod common;
 #[path = "persistence/eio.rs"]
 mod eio;
+#[path = "persistence/large_load.rs"]
+mod large_load;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,5 +6,6 @@
 //! decides where the bytes go and makes each file appear whole or not at all.
 
 pub mod aof;
+pub mod mapped;
 pub mod rdb;
 pub mod rdb_file;

@@ -11,6 +11,7 @@ use tessera_core::config::Config;
 use tessera_fault::Point;
 
 use crate::aof::resp_base::RespWriter;
+use crate::mapped::Mapped;
 use crate::rdb::{Item, KeyRecord, LoadError, RdbReader, RdbWriter};
 
 /// Bytes gathered before one write to the file.
@@ -232,28 +233,25 @@ pub struct LoadSummary {
     pub keys: u64,
 }
 
-/// The bytes of the file at `path`; None when there is none.
-pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
+/// The file at `path`, mapped for reading (see [`Mapped`]); None when there is none.
+pub fn read_file(path: &Path) -> Result<Option<Mapped>, String> {
+    Mapped::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// Reads an RDB file's `bytes` (from `path`, for messages), handing every key to `each` in file
-/// order. An error names the file and the offset where it went wrong: a load stops there,
-/// it never skips what it cannot read.
+/// Reads an RDB `file` (from `path`, for messages), handing every key to `each` in file order;
+/// the pages read are handed back as the load goes. An error names the file and the offset
+/// where it went wrong: a load stops there, it never skips what it cannot read.
 pub fn load_rdb(
-    bytes: &[u8],
+    file: &Mapped,
     path: &Path,
     config: &Config,
     mut each: impl FnMut(KeyRecord),
 ) -> Result<LoadSummary, String> {
     let named = |e: LoadError| format!("{}: {e}", path.display());
-    let mut reader = RdbReader::new(bytes, config).map_err(named)?;
+    let mut reader = RdbReader::new(file.bytes(), config).map_err(named)?;
     let mut summary = LoadSummary::default();
     while let Some(item) = reader.next_item().map_err(named)? {
+        file.release_before(reader.offset());
         match item {
             Item::Aux { name, value } => {
                 let text = String::from_utf8_lossy(&value).into_owned();

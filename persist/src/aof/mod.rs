@@ -79,13 +79,15 @@ pub fn recover(
     let mut base_size = 0u64;
     if let Some((name, _)) = &manifest.base {
         let path = dir.join(name);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("Can't read {}: {e}", path.display()))?;
+        let file = crate::mapped::Mapped::open(&path)
+            .and_then(|f| f.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
+            .map_err(|e| format!("Can't read {}: {e}", path.display()))?;
+        let bytes = file.bytes();
         base_size = bytes.len() as u64;
         if bytes.starts_with(b"REDIS") {
             // Keys whose time has passed stay until the records after the image are applied:
             // those were made on data that still held them (see `replay::replay`).
-            crate::rdb_file::load_rdb(&bytes, &path, config, |r| {
+            crate::rdb_file::load_rdb(&file, &path, config, |r| {
                 let mut entry = Entry::new(r.value);
                 entry.expire_at = r.expire_at;
                 entry.access = clock;
@@ -95,7 +97,7 @@ pub fn recover(
             })?;
         } else {
             let none = HashMap::new();
-            let done = replay::replay(&mut parts[0], config, &bytes, &none)
+            let done = replay::replay(&mut parts[0], config, bytes, &none)
                 .map_err(|e| format!("{} at offset {}: {}", path.display(), e.offset, e.message))?;
             if done.torn {
                 return Err(format!("{}: the base file is truncated", path.display()));
@@ -103,23 +105,22 @@ pub fn recover(
         }
         log(&format!("DB loaded from base file {name}"));
     }
-    let mut files: Vec<(manifest::Incr, Vec<u8>)> = Vec::new();
+    // Mapped, not read: a file's pages are the kernel's to drop and read again, not heap.
+    // A generation just started and not yet written has no file and holds nothing.
+    let mut files: Vec<(manifest::Incr, Option<crate::mapped::Mapped>)> = Vec::new();
     for incr in &manifest.incrs {
         let path = dir.join(&incr.name);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            // A generation just started and not yet written holds nothing.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(format!("Can't read {}: {e}", path.display())),
-        };
-        files.push((incr.clone(), bytes));
+        let file = crate::mapped::Mapped::open(&path)
+            .map_err(|e| format!("Can't read {}: {e}", path.display()))?;
+        files.push((incr.clone(), file));
     }
     let mut counts = HashMap::new();
-    for (_, bytes) in &files {
-        replay::count_parts(bytes, &mut counts);
+    for (_, file) in &files {
+        replay::count_parts(bytes_of(file.as_ref()), &mut counts);
     }
     let mut records = 0u64;
-    for (incr, bytes) in &files {
+    for (incr, file) in &files {
+        let bytes = bytes_of(file.as_ref());
         if incr.shards != split_for {
             parts = resplit(parts, incr.shards, config.databases);
             split_for = incr.shards;
@@ -195,6 +196,11 @@ pub fn recover(
         records,
         base_size,
     })
+}
+
+/// The bytes of a mapped file, none for a file that is not there.
+fn bytes_of(file: Option<&crate::mapped::Mapped>) -> &[u8] {
+    file.map_or(&[], |m| m.bytes())
 }
 
 /// Moves every key of `parts` to a keyspace per shard of `n`.

@@ -69,6 +69,10 @@ pub struct RdbReader<'a> {
     finished: bool,
     /// Key records only, no header or end: running out of bytes between records is the end.
     fragment: bool,
+    /// The CRC64 of the bytes before `summed`: the checksum is kept up as the reader goes, so
+    /// the end does not read the whole file a second time (see `tessera_persist::mapped`).
+    crc: u64,
+    summed: usize,
 }
 
 impl<'a> RdbReader<'a> {
@@ -96,6 +100,8 @@ impl<'a> RdbReader<'a> {
             config,
             finished: false,
             fragment: false,
+            crc: 0,
+            summed: 0,
         })
     }
 
@@ -111,6 +117,8 @@ impl<'a> RdbReader<'a> {
             config,
             finished: false,
             fragment: true,
+            crc: 0,
+            summed: 0,
         }
     }
 
@@ -121,6 +129,22 @@ impl<'a> RdbReader<'a> {
 
     /// The next auxiliary field or key; None at the end of the file, once the checksum holds.
     pub fn next_item(&mut self) -> Result<Option<Item>, LoadError> {
+        let item = self.read_item();
+        if !self.fragment && self.version >= 5 && !self.finished {
+            self.sum_to(self.offset());
+        }
+        item
+    }
+
+    /// Adds the bytes up to `end` to the running checksum.
+    fn sum_to(&mut self, end: usize) {
+        if end > self.summed {
+            self.crc = crc64(self.crc, &self.all[self.summed..end]);
+            self.summed = end;
+        }
+    }
+
+    fn read_item(&mut self) -> Result<Option<Item>, LoadError> {
         if self.finished {
             return Ok(None);
         }
@@ -232,7 +256,8 @@ impl<'a> RdbReader<'a> {
         }
     }
 
-    fn offset(&self) -> usize {
+    /// How far the reader has read, in bytes from the start of the file.
+    pub fn offset(&self) -> usize {
         self.all.len() - self.rest.len()
     }
 
@@ -260,7 +285,8 @@ impl<'a> RdbReader<'a> {
         if stored == 0 {
             return Ok(()); // written with rdbchecksum off
         }
-        let computed = crc64(0, &self.all[..end]);
+        self.sum_to(end);
+        let computed = self.crc;
         if stored != computed {
             return Err(self.refuse(
                 end,
