@@ -677,8 +677,19 @@ impl Hash {
 
     /// Redis's `hashTypeTryConversion`: turns a packed hash into a table before a write when any
     /// of the strings it will store is longer than `hash-max-listpack-value`.
+    /// It also leaves the listpack when the strings together would grow it past
+    /// [`super::listpack::SAFETY_SIZE`].
     pub fn convert_for<'a>(&mut self, items: impl IntoIterator<Item = &'a [u8]>, config: &Config) {
-        if self.is_packed() && items.into_iter().any(|s| too_long(s.len(), config)) {
+        let Repr::Packed(lp) = &self.repr else { return };
+        let mut sum = 0usize;
+        for s in items {
+            if too_long(s.len(), config) {
+                self.convert_to_table();
+                return;
+            }
+            sum = sum.saturating_add(s.len());
+        }
+        if !lp.safe_to_add(sum) {
             self.convert_to_table();
         }
     }
@@ -687,8 +698,13 @@ impl Hash {
     /// too long for it, or after when the hash now has too many fields. True when the field is
     /// new.
     pub fn set(&mut self, field: &[u8], value: &[u8], config: &Config) -> bool {
-        if self.is_packed() && (too_long(field.len(), config) || too_long(value.len(), config)) {
-            self.convert_to_table();
+        if let Repr::Packed(lp) = &self.repr {
+            if too_long(field.len(), config)
+                || too_long(value.len(), config)
+                || !lp.safe_to_add(field.len() + value.len())
+            {
+                self.convert_to_table();
+            }
         }
         match &mut self.repr {
             Repr::Packed(lp) => {
@@ -1090,6 +1106,23 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    /// Whatever `hash-max-listpack-value` allows, a listpack never grows past Redis's 1 GiB
+    /// safety size: a write that would take it there converts the hash first. (The strings
+    /// are zeroed allocations the kernel maps lazily: their size costs no memory.)
+    #[test]
+    fn a_listpack_never_grows_past_the_safety_size() {
+        let config = config(128, u64::MAX);
+        let mut h = Hash::new();
+        h.set(b"f", b"v", &config);
+        let fits = vec![0u8; 1 << 20];
+        h.convert_for([&b"g"[..], &fits[..]], &config);
+        assert!(h.is_packed());
+        let big = vec![0u8; super::super::listpack::SAFETY_SIZE];
+        h.convert_for([&b"g"[..], &big[..]], &config);
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.get(b"f").map(|v| v.to_vec()), Some(b"v".to_vec()));
     }
 
     fn config(entries: u64, value: u64) -> Config {

@@ -313,6 +313,11 @@ fn check_entries(entries: &[u8]) -> Option<usize> {
     Some(count)
 }
 
+/// Redis's `LISTPACK_MAX_SAFETY_SIZE`: the most a hash's or sorted set's listpack may grow to,
+/// whatever the `*-max-listpack-value` thresholds allow, far below the 4 GiB its 32-bit size
+/// field could describe.
+pub const SAFETY_SIZE: usize = 1 << 30;
+
 impl Listpack {
     /// An empty listpack (it allocates nothing).
     pub const fn new() -> Listpack {
@@ -388,6 +393,13 @@ impl Listpack {
     /// `list-max-listpack-size`'s byte limits measure).
     pub fn byte_len(&self) -> usize {
         HEADER + self.entries.len() + 1
+    }
+
+    /// Redis's `lpSafeToAdd`: true while `add` more bytes keep the listpack within
+    /// [`SAFETY_SIZE`]. The owners of hashes and sorted sets convert to their large encoding
+    /// before a write that would not.
+    pub fn safe_to_add(&self, add: usize) -> bool {
+        self.byte_len().saturating_add(add) <= SAFETY_SIZE
     }
 
     /// Size of the heap block holding the entries (room reserved included).
@@ -653,6 +665,17 @@ impl<'a> Iterator for Iter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn safe_to_add_stops_at_the_safety_size() {
+        let mut lp = Listpack::new();
+        assert!(lp.safe_to_add(SAFETY_SIZE - lp.byte_len()));
+        assert!(!lp.safe_to_add(SAFETY_SIZE - lp.byte_len() + 1));
+        assert!(!lp.safe_to_add(usize::MAX));
+        lp.push_back(b"abc");
+        assert!(lp.safe_to_add(SAFETY_SIZE - lp.byte_len()));
+        assert!(!lp.safe_to_add(SAFETY_SIZE - lp.byte_len() + 1));
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

@@ -74,7 +74,14 @@ impl ZSet {
     /// Redis encodes the result of ZUNIONSTORE and its kin (`zsetConvertToListpackIfNeeded`).
     pub fn from_sorted(items: Vec<(Vec<u8>, f64)>, limits: Limits) -> ZSet {
         let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
-        if items.len() <= limits.max_entries && longest <= limits.max_value {
+        let total = items
+            .iter()
+            .map(|(m, _)| m.len())
+            .fold(0usize, usize::saturating_add);
+        if items.len() <= limits.max_entries
+            && longest <= limits.max_value
+            && Listpack::new().safe_to_add(total)
+        {
             let mut lp = Listpack::new();
             for (m, s) in &items {
                 packed::push(&mut lp, m, *s);
@@ -118,7 +125,10 @@ impl ZSet {
     /// into the large encoding first (`zsetAdd`).
     pub fn insert(&mut self, member: &[u8], score: f64, limits: Limits) {
         if let Repr::Packed(lp) = &self.0 {
-            if packed::len(lp) + 1 > limits.max_entries || member.len() > limits.max_value {
+            if packed::len(lp) + 1 > limits.max_entries
+                || member.len() > limits.max_value
+                || !lp.safe_to_add(member.len())
+            {
                 self.convert();
             }
         }
