@@ -8,7 +8,8 @@
 //! and entries, then values), where the CPU overlaps the loads of many keys.
 
 use tessera_core::commands;
-use tessera_core::keyspace::{Entry, Keyspace};
+use tessera_core::keyspace::table::Slot;
+use tessera_core::keyspace::{Db, Entry, Keyspace};
 use tessera_core::protocol::Args;
 use tessera_core::slot;
 
@@ -46,11 +47,17 @@ impl Keys {
         self.count += 1;
     }
 
-    /// Starts loading every key's bucket and entry, then the values outside their entries.
+    /// Starts loading every key's bucket, then every entry, then the values outside their
+    /// entries: each pass reads what the one before started loading, by then arrived or on its
+    /// way, so the misses of all the keys overlap.
     fn warm(&self, ks: &Keyspace) {
+        let mut slots: [Option<&Slot<Entry>>; AHEAD] = [None; AHEAD];
+        for (slot, &(db, h)) in slots.iter_mut().zip(&self.hashes[..self.count]) {
+            *slot = ks.dbs[db].prefetch(h);
+        }
         let mut entries: [Option<&Entry>; AHEAD] = [None; AHEAD];
-        for (entry, &(db, h)) in entries.iter_mut().zip(&self.hashes[..self.count]) {
-            *entry = ks.dbs[db].prefetch(h);
+        for (entry, slot) in entries.iter_mut().zip(&slots[..self.count]) {
+            *entry = slot.map(Db::prefetch_entry);
         }
         for entry in entries[..self.count].iter().flatten() {
             entry.prefetch_value();

@@ -138,11 +138,17 @@ impl Db {
         self.table.hash(key)
     }
 
-    /// Starts loading the memory a lookup of the key with hash `h` will touch (see
-    /// [`SegTable::prefetch`]).
-    /// Returns the entry being loaded, for [`Entry::prefetch_value`].
-    pub fn prefetch(&self, h: u64) -> Option<&Entry> {
-        self.table.prefetch(h).map(|s| s.value())
+    /// Starts loading the bucket of the key with hash `h` (see [`SegTable::prefetch`]);
+    /// [`Db::prefetch_entry`] of what it returns starts loading the entry behind it.
+    pub fn prefetch(&self, h: u64) -> Option<&crate::keyspace::table::Slot<Entry>> {
+        self.table.prefetch(h)
+    }
+
+    /// Starts loading the entry behind a bucket [`Db::prefetch`] returned; returns the entry,
+    /// for [`Entry::prefetch_value`].
+    pub fn prefetch_entry(slot: &crate::keyspace::table::Slot<Entry>) -> &Entry {
+        slot.prefetch();
+        slot.value()
     }
 
     /// Looks a key up without removing it when expired (it reads as absent all the same).

@@ -110,13 +110,7 @@ impl<V> Slot<V> {
     /// Asks the CPU to start loading the slot's first cache line (value and key) now, so that a
     /// lookup soon after does not wait for memory.
     pub fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: prefetching is a hint; it never faults, whatever the address.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                self.ptr.as_ptr() as *const i8,
-            );
-        }
+        prefetch_line(self.ptr.as_ptr() as *const u8);
     }
 
     /// Frees the slot and hands its value back.
@@ -296,18 +290,18 @@ impl<V> SegTable<V> {
             .find(probe(h), |s| s.key() == key)
     }
 
-    /// Starts loading what a lookup of the key with hash `h` (from [`SegTable::hash`]) will
-    /// touch: the segment's control bytes and bucket now, and the entry behind the bucket as a
-    /// prefetch. Called in a tight loop over the keys of a pipeline, the loads of several keys
-    /// are in flight at once instead of queueing one after another.
-    /// Returns the slot whose entry is being loaded (its value may live elsewhere: see
-    /// [`Slot::prefetch`]'s callers).
+    /// Starts loading the bucket a lookup of the key with hash `h` (from [`SegTable::hash`])
+    /// will read: the segment's control bytes are read now, the bucket is only prefetched.
+    /// Returns the bucket's slot, whose entry [`Slot::prefetch`] loads next, once the bucket
+    /// has had time to arrive: called in passes over the keys of a pipeline (all buckets, then
+    /// all entries), the loads of many keys are in flight at once instead of each key's misses
+    /// queueing one after another.
     pub fn prefetch(&self, h: u64) -> Option<&Slot<V>> {
         let slot = self.segments[self.segment_of(h)]
             .table
             .iter_hash(probe(h))
             .next()?;
-        slot.prefetch();
+        prefetch_line(slot as *const Slot<V> as *const u8);
         Some(slot)
     }
 
@@ -856,6 +850,17 @@ fn write_segment<V>(snap: &mut SnapState<V>, segment: &mut Segment<V>) -> usize 
     }
     segment.snap_pending = false;
     segment.table.len()
+}
+
+/// Asks the CPU to start loading the cache line at `p`: only a hint, it never faults.
+fn prefetch_line(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 #[cfg(test)]
