@@ -450,8 +450,9 @@ impl Shard {
     /// The caller has checked locks (or holds them).
     pub fn execute(&mut self, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
         let mut reply = Reply::new(out, proto);
-        if crate::watch::internal(self, db, args, &mut reply)
-            || crate::rewrite::internal(self, args, &mut reply)
+        if args.get(0).starts_with(b"__")
+            && (crate::watch::internal(self, db, args, &mut reply)
+                || crate::rewrite::internal(self, args, &mut reply))
         {
             return;
         }
@@ -828,7 +829,14 @@ impl Shard {
         out.clear();
         self.running_tx = tx;
         let logged = self.aof.as_ref().map(|a| a.pending_end());
-        self.execute(db, proto, args, &mut out);
+        // The command was looked up above: run it without a second lookup, unless it is one
+        // of the shard-to-shard commands `execute` answers itself (all named `__...`).
+        match cmd {
+            Some(cmd) if !args.get(0).starts_with(b"__") => {
+                self.run_command(cmd, db, proto, args, &mut out)
+            }
+            _ => self.execute(db, proto, args, &mut out),
+        }
         self.running_tx = None;
         let need = self
             .aof
