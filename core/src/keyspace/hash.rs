@@ -32,10 +32,11 @@
 use std::sync::OnceLock;
 
 use super::dump::{
-    read_len, read_plain_len, read_string, take, write_len, write_string, RdbLen, RdbObject,
-    RdbString, RDB_TYPE_HASH, RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_ZIPLIST,
+    read_len, read_plain_len, read_string, write_len, write_string, RdbLen, RdbObject, RdbString,
+    RDB_TYPE_HASH, RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_ZIPLIST,
 };
 use super::listpack::{Listpack, LpValue};
+use super::ziplist;
 use crate::config::Config;
 
 // ---------------------------------------------------------------------------------------------
@@ -964,73 +965,6 @@ fn packed_fields(lp: &Listpack) -> Vec<usize> {
 // RDB
 // ---------------------------------------------------------------------------------------------
 
-/// The elements of a ziplist (Redis before 7.0), as byte strings; None when malformed.
-///
-/// Layout: total bytes (u32 LE), offset of the last entry (u32 LE), count (u16 LE), the entries,
-/// then 0xFF. An entry is the previous entry's length (one byte, or 0xFE and a u32 LE), an
-/// encoding, and the data: strings of 6, 14 (big endian) or 32 bits (big endian) of length,
-/// integers of 16, 32, 64, 24 or 8 bits (little endian), or 0..=12 inside the encoding byte.
-fn ziplist_items(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
-    if zl.len() < 11 || *zl.last()? != 0xFF {
-        return None;
-    }
-    let total = u32::from_le_bytes(zl[..4].try_into().ok()?) as usize;
-    if total != zl.len() {
-        return None;
-    }
-    let mut input = &zl[10..zl.len() - 1];
-    let mut items = Vec::new();
-    let mut prev_len = 0usize;
-    while !input.is_empty() {
-        let start = input.len();
-        let prev = match take(&mut input, 1)?[0] {
-            0xFE => u32::from_le_bytes(take(&mut input, 4)?.try_into().ok()?) as usize,
-            0xFF => return None,
-            b => b as usize,
-        };
-        if prev != prev_len {
-            return None;
-        }
-        let enc = take(&mut input, 1)?[0];
-        let item = match enc >> 6 {
-            0 => take(&mut input, (enc & 0x3F) as usize)?.to_vec(),
-            1 => {
-                let len = ((enc & 0x3F) as usize) << 8 | take(&mut input, 1)?[0] as usize;
-                take(&mut input, len)?.to_vec()
-            }
-            2 => {
-                if enc != 0x80 {
-                    return None;
-                }
-                let len = u32::from_be_bytes(take(&mut input, 4)?.try_into().ok()?) as usize;
-                take(&mut input, len)?.to_vec()
-            }
-            _ => {
-                let n: i64 = match enc {
-                    0xC0 => i16::from_le_bytes(take(&mut input, 2)?.try_into().ok()?) as i64,
-                    0xD0 => i32::from_le_bytes(take(&mut input, 4)?.try_into().ok()?) as i64,
-                    0xE0 => i64::from_le_bytes(take(&mut input, 8)?.try_into().ok()?),
-                    0xF0 => {
-                        let b = take(&mut input, 3)?;
-                        (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as i64
-                    }
-                    0xFE => take(&mut input, 1)?[0] as i8 as i64,
-                    0xF1..=0xFD => (enc & 0x0F) as i64 - 1,
-                    _ => return None,
-                };
-                itoa::Buffer::new().format(n).as_bytes().to_vec()
-            }
-        };
-        prev_len = start - input.len();
-        items.push(item);
-    }
-    let declared = u16::from_le_bytes([zl[8], zl[9]]);
-    if declared != u16::MAX && declared as usize != items.len() {
-        return None;
-    }
-    Some(items)
-}
-
 impl RdbObject for Hash {
     fn write_rdb(&self, out: &mut Vec<u8>, compress: bool) {
         match &self.repr {
@@ -1070,8 +1004,7 @@ impl RdbObject for Hash {
                 Hash::from_loaded_listpack(Listpack::from_bytes(bytes)?, config)
             }
             RDB_TYPE_HASH_ZIPLIST => {
-                let items = ziplist_items(&read_blob(input)?)?;
-                let lp = Listpack::from_items(items.iter().map(|i| &i[..]));
+                let lp = ziplist::to_listpack(&read_blob(input)?)?;
                 Hash::from_loaded_listpack(lp, config)
             }
             _ => None,
@@ -1484,15 +1417,16 @@ mod tests {
         prev = push(&[0x02], b"f5", prev);
         prev = push(&[0xD0], &(-70000i32).to_le_bytes(), prev); // int32
         prev = push(&[0x02], b"f6", prev);
-        push(&[0xE0], &i64::MIN.to_le_bytes(), prev); // int64
+        let last = push(&[0xE0], &i64::MIN.to_le_bytes(), prev); // int64
         let body: Vec<u8> = entries.concat();
         let mut zl = Vec::new();
         zl.extend_from_slice(&((body.len() + 11) as u32).to_le_bytes());
-        zl.extend_from_slice(&0u32.to_le_bytes());
+        zl.extend_from_slice(&((10 + body.len() - last) as u32).to_le_bytes());
         zl.extend_from_slice(&12u16.to_le_bytes());
         zl.extend_from_slice(&body);
         zl.push(0xFF);
-        let items = ziplist_items(&zl).unwrap();
+        let mut items: Vec<Vec<u8>> = Vec::new();
+        ziplist::for_each(&zl, |v| items.push(v.to_vec())).unwrap();
         assert_eq!(items[0], b"f1");
         assert_eq!(items[1], b"4");
         assert_eq!(items[2], long);
@@ -1510,7 +1444,7 @@ mod tests {
         assert_eq!(get(&h, "f4").unwrap(), b"1000000");
         // Cut anywhere, it is refused.
         for cut in 0..zl.len() {
-            assert!(ziplist_items(&zl[..cut]).is_none(), "cut {cut}");
+            assert!(ziplist::for_each(&zl[..cut], |_| {}).is_none(), "cut {cut}");
         }
     }
 

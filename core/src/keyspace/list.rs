@@ -21,6 +21,7 @@ use super::dump::{
     RDB_TYPE_LIST_QUICKLIST, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_LIST_ZIPLIST,
 };
 use super::listpack::{Listpack, LpValue};
+use super::ziplist;
 use crate::config::Config;
 use crate::protocol::reader::parse_i64;
 
@@ -43,8 +44,6 @@ const FILL_MAX: i64 = (1 << 15) - 1;
 const CONTAINER_PLAIN: u64 = 1;
 /// RDB container of a node holding a listpack.
 const CONTAINER_PACKED: u64 = 2;
-/// The byte that ends a listpack (and a ziplist).
-const END: u8 = 0xFF;
 
 /// Which end of a list a command works at (LEFT and RIGHT in the commands).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -786,7 +785,7 @@ impl RdbObject for List {
             }
             RDB_TYPE_LIST_ZIPLIST => {
                 let zl = read_string(input)?.into_bytes();
-                ziplist_items(&zl, |v| list.push(End::Tail, v))?;
+                ziplist::for_each(&zl, |v| list.push(End::Tail, v))?;
             }
             RDB_TYPE_LIST => {
                 let n = read_plain_len(input)?;
@@ -817,12 +816,7 @@ fn read_quicklist(list: &mut List, rdb_type: u8, input: &mut &[u8]) -> Option<()
         let node = match (container, rdb_type) {
             (CONTAINER_PLAIN, _) => single(&data),
             (CONTAINER_PACKED, RDB_TYPE_LIST_QUICKLIST_2) => Listpack::from_bytes(data)?,
-            (CONTAINER_PACKED, _) => {
-                let mut lp = Listpack::new();
-                ziplist_items(&data, |v| lp.push_back(v))?;
-                compact(&mut lp);
-                lp
-            }
+            (CONTAINER_PACKED, _) => ziplist::to_listpack(&data)?,
             _ => return None,
         };
         // Redis skips empty nodes silently.
@@ -835,86 +829,6 @@ fn read_quicklist(list: &mut List, rdb_type: u8, input: &mut &[u8]) -> Option<()
         }
     }
     Some(())
-}
-
-/// Calls `each` with every element of a ziplist (the packed format of Redis before 7.0), after
-/// checking each entry as Redis's `ziplistValidateIntegrity` does (bounds, back links, tail
-/// offset, count). Returns the element count; None when malformed.
-fn ziplist_items(zl: &[u8], mut each: impl FnMut(&[u8])) -> Option<usize> {
-    const ZL_HEADER: usize = 10;
-    let word = |at: usize| -> Option<usize> {
-        let b: [u8; 4] = zl.get(at..at + 4)?.try_into().ok()?;
-        Some(u32::from_le_bytes(b) as usize)
-    };
-    if zl.len() <= ZL_HEADER || word(0)? != zl.len() || zl.last() != Some(&END) {
-        return None;
-    }
-    let tail = word(4)?;
-    let declared = u16::from_le_bytes([zl[8], zl[9]]);
-    let (mut pos, mut prev_len, mut count, mut last) = (ZL_HEADER, 0, 0usize, ZL_HEADER);
-    while zl[pos] != END {
-        let (prev, header) = match zl[pos] {
-            0xFE => (word(pos + 1)?, 5),
-            b => (b as usize, 1),
-        };
-        if prev != prev_len {
-            return None;
-        }
-        let end = ziplist_entry(zl, pos + header, &mut each)?;
-        (prev_len, last, pos, count) = (end - pos, pos, end, count + 1);
-    }
-    let count_ok = declared == u16::MAX || declared as usize == count;
-    (tail == last && count_ok).then_some(count)
-}
-
-/// Decodes the ziplist entry whose encoding starts at `at`, hands its value to `each`, and
-/// returns where the next entry starts (always before the end byte); None when out of bounds.
-fn ziplist_entry(zl: &[u8], at: usize, each: &mut impl FnMut(&[u8])) -> Option<usize> {
-    let enc = *zl.get(at)?;
-    let byte = |i: usize| zl.get(at + i).copied();
-    let (header, data) = match enc >> 6 {
-        0 => (1, (enc & 0x3f) as usize),
-        1 => (2, ((enc & 0x3f) as usize) << 8 | byte(1)? as usize),
-        2 if enc == 0x80 => {
-            let b: [u8; 4] = zl.get(at + 1..at + 5)?.try_into().ok()?;
-            (5, u32::from_be_bytes(b) as usize)
-        }
-        2 => return None,
-        _ => (1, 0),
-    };
-    if enc >> 6 != 3 {
-        let end = (at + header).checked_add(data)?;
-        if end >= zl.len() {
-            return None;
-        }
-        each(&zl[at + header..end]);
-        return Some(end);
-    }
-    let (width, value) = match enc {
-        0xC0 => (2, 0),
-        0xD0 => (4, 0),
-        0xE0 => (8, 0),
-        0xF0 => (3, 0),
-        0xFE => (1, 0),
-        0xF1..=0xFD => (0, i64::from(enc & 0x0f) - 1),
-        _ => return None,
-    };
-    let end = at + 1 + width;
-    if end >= zl.len() {
-        return None;
-    }
-    let value = if width == 0 {
-        value
-    } else {
-        // Little endian, sign-extended from `width` bytes.
-        let mut le = [0u8; 8];
-        le[..width].copy_from_slice(&zl[at + 1..end]);
-        let shift = 64 - 8 * width as u32;
-        (i64::from_le_bytes(le) << shift) >> shift
-    };
-    let mut buf = itoa::Buffer::new();
-    each(buf.format(value).as_bytes());
-    Some(end)
 }
 
 #[cfg(test)]
@@ -1439,7 +1353,6 @@ mod tests {
             let mut rdb = vec![ty];
             rdb.extend_from_slice(&body);
             let _ = restore_value(&payload(&rdb));
-            let _ = ziplist_items(&body, |_| {});
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod rdb_key;
 pub mod set;
 pub mod table;
 pub mod value;
+pub mod ziplist;
 pub mod zset;
 
 pub use bytes::Bytes;

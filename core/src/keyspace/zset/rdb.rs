@@ -19,6 +19,7 @@ use crate::keyspace::dump::{
     RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_LISTPACK, RDB_TYPE_ZSET_ZIPLIST,
 };
 use crate::keyspace::listpack::Listpack;
+use crate::keyspace::ziplist;
 
 /// The RDB object types a sorted set is read from.
 pub const TYPES: &[u8] = &[
@@ -55,7 +56,7 @@ impl RdbObject for ZSet {
             }
             RDB_TYPE_ZSET_ZIPLIST => {
                 let bytes = read_string(input)?.into_bytes();
-                from_listpack(ziplist_to_listpack(&bytes)?, limits)
+                from_listpack(ziplist::to_listpack(&bytes)?, limits)
             }
             RDB_TYPE_ZSET_2 | RDB_TYPE_ZSET => read_pairs(rdb_type, input, limits),
             _ => None,
@@ -128,68 +129,6 @@ fn read_text_double(input: &mut &[u8]) -> Option<f64> {
             (p.used > 0).then_some(p.value)
         }
     }
-}
-
-/// The entries of a ziplist (Redis before 7.0) as a listpack; None when malformed.
-fn ziplist_to_listpack(z: &[u8]) -> Option<Listpack> {
-    if z.len() < 11 || u32::from_le_bytes(z[..4].try_into().ok()?) as usize != z.len() {
-        return None;
-    }
-    let mut lp = Listpack::new();
-    let mut pos = 10;
-    loop {
-        let first = *z.get(pos)?;
-        if first == 0xff {
-            break;
-        }
-        pos += if first == 0xfe { 5 } else { 1 };
-        let (entry, used) = ziplist_entry(z.get(pos..)?)?;
-        match entry {
-            ZlEntry::Str(s) => lp.push_back(s),
-            ZlEntry::Int(n) => lp.push_back(itoa::Buffer::new().format(n).as_bytes()),
-        }
-        pos += used;
-    }
-    (pos == z.len() - 1).then_some(lp)
-}
-
-enum ZlEntry<'a> {
-    Str(&'a [u8]),
-    Int(i64),
-}
-
-/// One ziplist entry after its prevlen: (the entry, bytes used).
-fn ziplist_entry(b: &[u8]) -> Option<(ZlEntry<'_>, usize)> {
-    let enc = *b.first()?;
-    let int = |n: usize| -> Option<i64> {
-        let raw = b.get(1..1 + n)?;
-        let mut v = [0u8; 8];
-        v[..n].copy_from_slice(raw);
-        let shift = 64 - 8 * n as u32;
-        Some((i64::from_le_bytes(v) << shift) >> shift)
-    };
-    let string = |hdr: usize, len: usize| -> Option<(ZlEntry<'_>, usize)> {
-        Some((ZlEntry::Str(b.get(hdr..hdr + len)?), hdr + len))
-    };
-    match enc >> 6 {
-        0 => return string(1, (enc & 0x3f) as usize),
-        1 => return string(2, (((enc & 0x3f) as usize) << 8) | *b.get(1)? as usize),
-        2 if enc == 0x80 => {
-            let len = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?) as usize;
-            return string(5, len);
-        }
-        _ => {}
-    }
-    let (value, used) = match enc {
-        0xc0 => (int(2)?, 3),
-        0xd0 => (int(4)?, 5),
-        0xe0 => (int(8)?, 9),
-        0xf0 => (int(3)?, 4),
-        0xfe => (int(1)?, 2),
-        0xf1..=0xfd => ((enc & 0x0f) as i64 - 1, 1),
-        _ => return None,
-    };
-    Some((ZlEntry::Int(value), used))
 }
 
 impl ZSet {
