@@ -315,9 +315,8 @@ pub fn serve(
     while node.ready.load(Ordering::Acquire) < shards && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    if node.ready.load(Ordering::Acquire) == shards {
-        log::notice("Ready to accept connections tcp");
-    } else {
+    let started = node.ready.load(Ordering::Acquire) == shards;
+    if !started {
         log::warn("Not every shard started within 10 seconds");
     }
     if let Some(loader) = loader {
@@ -342,6 +341,10 @@ pub fn serve(
                 return Err(std::io::Error::other(e));
             }
         }
+    }
+    // As Redis: ready once the data is loaded (meanwhile clients are told LOADING).
+    if started {
+        log::notice("Ready to accept connections tcp");
     }
     // Signals: a watcher thread turns SIGTERM/SIGINT into a shutdown of every shard.
     {
