@@ -30,13 +30,7 @@ fn resp_end(b: &[u8], i: usize) -> usize {
 /// Runs one command given as separate arguments with `config`, checking its arity as the
 /// router does and that the handler wrote exactly one reply; returns the reply as text.
 pub(crate) fn call_with(ks: &mut Keyspace, config: &Config, argv: &[&[u8]]) -> String {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(argv[0]).expect("a known command");
     let mut out = Vec::new();

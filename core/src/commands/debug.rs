@@ -151,13 +151,7 @@ mod tests {
         run: super::super::ShardFn,
         argv: &[&[u8]],
     ) -> Vec<u8> {
-        let mut base = Vec::new();
-        let mut spans = Vec::new();
-        for a in argv {
-            let start = base.len();
-            base.extend_from_slice(a);
-            spans.push(start..base.len());
-        }
+        let (base, spans) = crate::protocol::args::joined(argv);
         let config = Config::default();
         let mut ctx = Ctx {
             ks,

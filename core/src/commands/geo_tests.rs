@@ -10,13 +10,7 @@ use crate::protocol::reply::Protocol;
 /// Runs one command line (words split on spaces) and returns its reply bytes as text.
 fn run_p(ks: &mut Keyspace, proto: Protocol, line: &str) -> String {
     let words: Vec<&[u8]> = line.split(' ').map(|w| w.as_bytes()).collect();
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for w in &words {
-        let start = base.len();
-        base.extend_from_slice(w);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(&words);
     let args = Args::new(&base, &spans);
     let command = lookup(words[0]).expect("a command");
     let config = Config::default();

@@ -32,13 +32,7 @@ fn resp_end(b: &[u8], i: usize) -> usize {
 /// Runs one command as the router would (arity first), checking that the handler wrote
 /// exactly one reply; returns the reply as text.
 fn call(ks: &mut Keyspace, config: &Config, proto: Protocol, rand: u64, argv: &[&[u8]]) -> String {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(argv[0]).expect("a known command");
     let mut out = Vec::new();

@@ -34,13 +34,7 @@ impl Shard {
     /// Runs one command given as arguments; returns the reply's bytes, checking that
     /// exactly one reply was written.
     fn call(&mut self, argv: &[&[u8]]) -> Vec<u8> {
-        let mut base = Vec::new();
-        let mut spans = Vec::new();
-        for a in argv {
-            let start = base.len();
-            base.extend_from_slice(a);
-            spans.push(start..base.len());
-        }
+        let (base, spans) = crate::protocol::args::joined(argv);
         let args = Args::new(&base, &spans);
         let command = lookup(args.get(0)).expect("known command");
         let mut out = Vec::new();

@@ -38,13 +38,7 @@ fn call(
     proto: Protocol,
     argv: &[&[u8]],
 ) -> String {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(argv[0]).expect("a known command");
     let mut out = Vec::new();
@@ -617,12 +611,7 @@ fn lmpop() {
 #[test]
 fn parse_mpop_reads_blmpop_too() {
     let argv: Vec<&[u8]> = vec![b"blmpop", b"0", b"2", b"a", b"b", b"RIGHT", b"COUNT", b"3"];
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in &argv {
-        spans.push(base.len()..base.len() + a.len());
-        base.extend_from_slice(a);
-    }
+    let (base, spans) = crate::protocol::args::joined(&argv);
     let args = Args::new(&base, &spans);
     let m = parse_mpop(&args, 2).unwrap();
     assert_eq!(

@@ -27,13 +27,7 @@ pub(crate) fn words(line: &str) -> Argv {
 
 /// Runs one shard command (arity checked as the router does) and returns its reply bytes.
 pub(crate) fn exec(ks: &mut Keyspace, now_ms: u64, rand: u64, argv: &[Vec<u8>]) -> Vec<u8> {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(args.get(0)).expect("a known command");
     let config = Config::default();

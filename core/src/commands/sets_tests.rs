@@ -36,13 +36,7 @@ impl Shard {
     }
 
     fn call(&mut self, argv: &[&[u8]]) -> String {
-        let mut base = Vec::new();
-        let mut spans = Vec::new();
-        for a in argv {
-            let start = base.len();
-            base.extend_from_slice(a);
-            spans.push(start..base.len());
-        }
+        let (base, spans) = crate::protocol::args::joined(argv);
         let args = Args::new(&base, &spans);
         let command = lookup(args.get(0)).expect("known command");
         let mut out = Vec::new();

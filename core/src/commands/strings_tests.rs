@@ -38,13 +38,7 @@ fn call(
     proto: Protocol,
     argv: &[&[u8]],
 ) -> String {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(argv[0]).expect("a string command");
     let mut out = Vec::new();

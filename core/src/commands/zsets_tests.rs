@@ -11,13 +11,7 @@ const NOW: u64 = 1_700_000_000_000;
 
 /// Runs one command (given as separate arguments) and returns its reply as text.
 fn call(ks: &mut Keyspace, config: &Config, proto: Protocol, rand: u64, argv: &[&[u8]]) -> String {
-    let mut base = Vec::new();
-    let mut spans = Vec::new();
-    for a in argv {
-        let start = base.len();
-        base.extend_from_slice(a);
-        spans.push(start..base.len());
-    }
+    let (base, spans) = crate::protocol::args::joined(argv);
     let args = Args::new(&base, &spans);
     let command = lookup(argv[0]).expect("a known command");
     let mut out = Vec::new();

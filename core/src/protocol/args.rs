@@ -78,6 +78,20 @@ impl<'a> Args<'a> {
     }
 }
 
+/// Arguments given as separate strings, laid end to end in one buffer with their spans, as
+/// [`Args::new`] takes them: how tests and replays run a command they hold as a list.
+#[cfg(test)]
+pub(crate) fn joined<A: AsRef<[u8]>>(argv: &[A]) -> (Vec<u8>, Vec<Range<usize>>) {
+    let mut base = Vec::new();
+    let mut spans = Vec::with_capacity(argv.len());
+    for a in argv {
+        let start = base.len();
+        base.extend_from_slice(a.as_ref());
+        spans.push(start..base.len());
+    }
+    (base, spans)
+}
+
 /// Encodes arguments as a RESP multibulk request.
 pub fn encode_command<'b>(args: impl ExactSizeIterator<Item = &'b [u8]>, out: &mut Vec<u8>) {
     let mut num = itoa::Buffer::new();
