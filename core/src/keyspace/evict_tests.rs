@@ -85,8 +85,12 @@ fn volatile_ttl_takes_the_soonest_expiry_first() {
             NOW + 1000 * (i + 1),
         );
     }
+    let mut rand = NOW;
     for _ in 0..100 {
-        ks.evict_one(params(Policy::VolatileTtl), NOW, NOW);
+        rand = rand
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ks.evict_one(params(Policy::VolatileTtl), NOW, rand);
     }
     // The pool approximates: most of the first half went, most of the second half stayed.
     let early_left = (0..100)

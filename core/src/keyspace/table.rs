@@ -593,19 +593,20 @@ impl<V> SegTable<V> {
         }
         let segments = self.segments.len();
         let first = (rand as usize) % segments;
-        let first_len = self.segments[first].table.len();
-        let skip = ((rand >> 24) as usize) % first_len.max(1);
+        let first_buckets = self.segments[first].table.num_buckets();
+        let start = ((rand >> 24) as usize) % first_buckets.max(1);
         let mut budget = budget;
         let mut taken = 0;
-        // The first segment from `skip` on, the others whole, then the first one's beginning.
+        // Buckets are reached by index, so the starting point costs nothing: the first segment
+        // from `start` on, the others whole, then the first one's beginning.
         for i in 0..=segments {
             let seg = &self.segments[(first + i) % segments].table;
             let (from, to) = match i {
-                0 => (skip, seg.len()),
-                _ if i == segments => (0, skip),
-                _ => (0, seg.len()),
+                0 => (start, seg.num_buckets()),
+                _ if i == segments => (0, start),
+                _ => (0, seg.num_buckets()),
             };
-            for s in seg.iter().skip(from).take(to - from) {
+            for s in (from..to).filter_map(|b| seg.get_bucket(b)) {
                 if budget == 0 {
                     return;
                 }
@@ -621,7 +622,9 @@ impl<V> SegTable<V> {
         }
     }
 
-    /// A key chosen at random (about uniformly), from `rand` (any random 64-bit number).
+    /// A key chosen at random (about uniformly), from `rand` (any random 64-bit number): the
+    /// first key at or after a random bucket of a random segment, as Redis's
+    /// `dictGetRandomKey` takes the first of a random chain.
     pub fn random(&self, rand: u64) -> Option<&Slot<V>> {
         if self.len == 0 {
             return None;
@@ -629,10 +632,14 @@ impl<V> SegTable<V> {
         let start = (rand as usize) % self.segments.len();
         for i in 0..self.segments.len() {
             let seg = &self.segments[(start + i) % self.segments.len()].table;
-            if !seg.is_empty() {
-                let skip = ((rand >> 20) as usize) % seg.len();
-                return seg.iter().nth(skip);
+            if seg.is_empty() {
+                continue;
             }
+            let buckets = seg.num_buckets();
+            let from = ((rand >> 20) as usize) % buckets;
+            return (from..buckets)
+                .chain(0..from)
+                .find_map(|b| seg.get_bucket(b));
         }
         None
     }
