@@ -157,7 +157,12 @@ const POOL_SIZE: usize = 16;
 struct Candidate {
     score: u64,
     db: usize,
-    key: Box<[u8]>,
+    /// The address of the entry sampled: a key sampled twice is the same entry, found without
+    /// comparing keys. (An address reused by a later entry only costs that entry a place.)
+    entry: usize,
+    /// Reused by the next candidate when this one drops out (Redis keeps the pool's key buffers
+    /// too).
+    key: Vec<u8>,
 }
 
 /// The best candidates sampled so far, in ascending order of score (Redis's eviction pool).
@@ -167,36 +172,41 @@ pub struct EvictionPool {
 }
 
 impl EvictionPool {
-    /// Offers a sampled key; it stays if the pool has room or it ranks above the worst.
-    fn offer(&mut self, score: u64, db: usize, key: &[u8]) {
-        if self.entries.iter().any(|c| c.db == db && &*c.key == key) {
+    /// Offers a sampled key, `entry` being its entry's address; it stays if the pool has room
+    /// or it ranks above the worst.
+    fn offer(&mut self, score: u64, db: usize, entry: &Entry, key: &[u8]) {
+        let entry = entry as *const Entry as usize;
+        let at = self.entries.partition_point(|c| c.score < score);
+        let full = self.entries.len() == POOL_SIZE;
+        if full && at == 0 {
             return;
         }
-        let at = self.entries.partition_point(|c| c.score < score);
-        if self.entries.len() == POOL_SIZE {
-            if at == 0 {
-                return;
-            }
-            self.entries.remove(0);
-            self.entries.insert(at - 1, Candidate::new(score, db, key));
-        } else {
-            self.entries.insert(at, Candidate::new(score, db, key));
+        if self.entries.iter().any(|c| c.entry == entry && c.db == db) {
+            return;
         }
+        let (mut candidate, at) = if full {
+            (self.entries.remove(0), at - 1)
+        } else {
+            let key = Vec::with_capacity(key.len());
+            let c = Candidate {
+                score,
+                db,
+                entry,
+                key,
+            };
+            (c, at)
+        };
+        candidate.score = score;
+        candidate.db = db;
+        candidate.entry = entry;
+        candidate.key.clear();
+        candidate.key.extend_from_slice(key);
+        self.entries.insert(at, candidate);
     }
 
     /// Forgets every candidate (after FLUSHALL, SWAPDB, a policy change).
     pub fn clear(&mut self) {
         self.entries.clear();
-    }
-}
-
-impl Candidate {
-    fn new(score: u64, db: usize, key: &[u8]) -> Candidate {
-        Candidate {
-            score,
-            db,
-            key: key.into(),
-        }
     }
 }
 
@@ -325,6 +335,7 @@ impl Keyspace {
                         pool.offer(
                             score(params.policy, s.value(), now_secs, params.decay_time),
                             i,
+                            s.value(),
                             s.key(),
                         )
                     },
@@ -336,7 +347,7 @@ impl Keyspace {
                     .get(&best.key)
                     .is_some_and(|s| !volatile || s.value().expire_at != 0);
                 if alive {
-                    return Some((best.db, best.key));
+                    return Some((best.db, best.key.into_boxed_slice()));
                 }
             }
         }

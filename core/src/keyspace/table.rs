@@ -597,9 +597,13 @@ impl<V> SegTable<V> {
         let start = ((rand >> 24) as usize) % first_buckets.max(1);
         let mut budget = budget;
         let mut taken = 0;
+        // The entries picked are visited in batches, each prefetched when picked: their
+        // cache misses overlap instead of following one another.
+        let mut picked: [Option<&Slot<V>>; SAMPLE_BATCH] = [None; SAMPLE_BATCH];
+        let mut held = 0;
         // Buckets are reached by index, so the starting point costs nothing: the first segment
         // from `start` on, the others whole, then the first one's beginning.
-        for i in 0..=segments {
+        'walk: for i in 0..=segments {
             let seg = &self.segments[(first + i) % segments].table;
             let (from, to) = match i {
                 0 => (start, seg.num_buckets()),
@@ -608,18 +612,25 @@ impl<V> SegTable<V> {
             };
             for s in (from..to).filter_map(|b| seg.get_bucket(b)) {
                 if budget == 0 {
-                    return;
+                    break 'walk;
                 }
                 budget -= 1;
                 if keep(s) {
-                    visit(s);
+                    s.prefetch();
+                    picked[held] = Some(s);
+                    held += 1;
                     taken += 1;
                     if taken == n {
-                        return;
+                        break 'walk;
+                    }
+                    if held == SAMPLE_BATCH {
+                        picked.iter().copied().flatten().for_each(&mut visit);
+                        held = 0;
                     }
                 }
             }
         }
+        picked[..held].iter().copied().flatten().for_each(visit);
     }
 
     /// A key chosen at random (about uniformly), from `rand` (any random 64-bit number): the
@@ -860,6 +871,9 @@ fn write_segment<V>(snap: &mut SnapState<V>, segment: &mut Segment<V>) -> usize 
 }
 
 /// Asks the CPU to start loading the cache line at `p`: only a hint, it never faults.
+/// Entries [`SegTable::sample`] picks before it visits them.
+const SAMPLE_BATCH: usize = 16;
+
 fn prefetch_line(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; it never faults, whatever the address.
