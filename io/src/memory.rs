@@ -46,6 +46,28 @@ fn usable(p: *mut u8) -> isize {
     unsafe { libc::malloc_usable_size(p as *mut libc::c_void) as isize }
 }
 
+/// Blocks under this size, at the alignment malloc gives anyway, are counted from their size
+/// alone (see [`glibc_size_class`]); they are never mmapped (glibc's threshold is 128 KiB or more).
+const SIZE_CLASS_MAX: usize = 64 * 1024;
+
+/// What glibc's malloc reserves for a request of `size` bytes, as `malloc_usable_size` reports
+/// it: the chunk (the request and an 8-byte header, rounded up to 16, at least 32) less its
+/// header. Why: `malloc_usable_size` reads the header in front of the block, a cache miss when
+/// a cold block is freed (a fifth of an eviction's time).
+const fn glibc_size_class(size: usize) -> isize {
+    let chunk = (size + 8 + 15) & !15;
+    (if chunk < 32 { 32 } else { chunk }) as isize - 8
+}
+
+/// What the block at `p`, of `size` bytes at `align`, counts for: the same on allocation and
+/// release, so the counters never drift.
+fn counted(p: *mut u8, size: usize, align: usize) -> isize {
+    if cfg!(all(target_os = "linux", target_env = "gnu")) && size < SIZE_CLASS_MAX && align <= 16 {
+        return glibc_size_class(size);
+    }
+    usable(p)
+}
+
 /// The system allocator, counted.
 pub struct Counting;
 
@@ -55,13 +77,13 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            add(usable(p));
+            add(counted(p, layout.size(), layout.align()));
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add(-usable(ptr));
+        add(-counted(ptr, layout.size(), layout.align()));
         // SAFETY: forwarded as is.
         unsafe { System.dealloc(ptr, layout) };
     }
@@ -70,17 +92,17 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            add(usable(p));
+            add(counted(p, layout.size(), layout.align()));
         }
         p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let before = usable(ptr);
+        let before = counted(ptr, layout.size(), layout.align());
         // SAFETY: forwarded as is.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            add(usable(p) - before);
+            add(counted(p, new_size, layout.align()) - before);
         }
         p
     }
@@ -139,8 +161,48 @@ pub fn take_over(bytes: usize) {
     add(bytes as isize);
 }
 
-/// The bytes the allocator reserved for the block at `p` (0 for a null or dangling pointer
-/// of an empty collection: pass `None`).
-pub fn block_size(p: Option<*const u8>) -> usize {
-    p.map_or(0, |p| usable(p as *mut u8) as usize)
+/// What the buffer of `v` counts for (see [`Counting`]): 0 when it has none.
+pub fn vec_bytes<T>(v: &Vec<T>) -> usize {
+    let size = v.capacity() * std::mem::size_of::<T>();
+    if size == 0 {
+        return 0;
+    }
+    counted(v.as_ptr() as *mut u8, size, std::mem::align_of::<T>()) as usize
+}
+
+/// What the block of a box holding `b` counts for (see [`Counting`]).
+pub fn box_bytes<T>(b: &T) -> usize {
+    let size = std::mem::size_of::<T>();
+    if size == 0 {
+        return 0;
+    }
+    counted(b as *const T as *mut u8, size, std::mem::align_of::<T>()) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The size classes computed are glibc's: a fresh block is at least that large, and larger
+    /// only when malloc handed over a whole free chunk rather than split off a sliver too
+    /// small to keep (under 32 bytes).
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn size_classes_are_glibcs() {
+        for size in (1..2048).chain((2048..SIZE_CLASS_MAX).step_by(97)) {
+            // SAFETY: a plain malloc and free of a block this test alone holds.
+            let got = unsafe {
+                let p = libc::malloc(size);
+                assert!(!p.is_null());
+                let got = libc::malloc_usable_size(p) as isize;
+                libc::free(p);
+                got
+            };
+            let class = glibc_size_class(size);
+            assert!(
+                class >= size as isize && got >= class && got < class + 32,
+                "{size} bytes: glibc {got}, computed {class}"
+            );
+        }
+    }
 }

@@ -246,15 +246,8 @@ impl Batch {
     /// Queues any other message.
     pub fn push_other(&mut self, msg: Msg) {
         if let Msg::Lock { footprint, .. } = &msg {
-            let block =
-                |cap: usize, p: *const u8| crate::memory::block_size((cap > 0).then_some(p));
-            self.others_heap += block(
-                std::mem::size_of::<Footprint>(),
-                &**footprint as *const Footprint as *const u8,
-            ) + block(
-                footprint.keys.capacity(),
-                footprint.keys.as_ptr() as *const u8,
-            );
+            self.others_heap +=
+                crate::memory::box_bytes(&**footprint) + crate::memory::vec_bytes(&footprint.keys);
         }
         self.data.push(TAG_OTHER);
         self.others.push(msg);
@@ -332,9 +325,8 @@ impl Batch {
     /// of memory with it (see `memory::hand_over`). Lock footprints are counted; the rare
     /// administrative messages (CONFIG SET, CLIENT KILL, reports) are not.
     pub fn heap_bytes(&self) -> usize {
-        let block = |cap: usize, p: *const u8| crate::memory::block_size((cap > 0).then_some(p));
-        block(self.data.capacity(), self.data.as_ptr())
-            + block(self.others.capacity(), self.others.as_ptr() as *const u8)
+        crate::memory::vec_bytes(&self.data)
+            + crate::memory::vec_bytes(&self.others)
             + self.others_heap
     }
 }
