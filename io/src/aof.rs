@@ -38,9 +38,15 @@ struct TxRecords {
     db: Option<usize>,
 }
 
+/// Numbers the logs the process opens (see [`AofLog::serial`]).
+static NEXT_SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
 /// One shard's log.
 pub struct AofLog {
     file: OwnedFd,
+    /// Tells this log's syncs on the ring from those of a log it replaced: the completion of
+    /// a sync started before a rewrite switched files is not about the new file.
+    pub serial: u32,
     /// When the file is synced.
     pub fsync: Fsync,
     /// Records not written to the file yet.
@@ -75,6 +81,7 @@ impl AofLog {
     pub fn new(file: OwnedFd, size: u64, fsync: Fsync, run: u64, start: u64) -> AofLog {
         AofLog {
             file,
+            serial: NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & 0x3FFF_FFFF,
             fsync,
             buf: Vec::with_capacity(64 * 1024),
             db: None,

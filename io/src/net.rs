@@ -275,10 +275,15 @@ fn aof_flush(sh: &mut Shard, io: &mut Io) {
             &opcode::Fsync::new(types::Fd(aof.fd()))
                 .flags(types::FsyncFlags::DATASYNC)
                 .build()
-                .user_data(user_data(KIND_OWN, OWN_AOF_SYNC, 0)),
+                .user_data(user_data(KIND_OWN, OWN_AOF_SYNC, aof.serial)),
         );
     }
     release_held(sh);
+}
+
+/// True when `serial` names the shard's log as it is now (see `AofLog::serial`).
+fn current_log(sh: &Shard, serial: u32) -> bool {
+    sh.aof.as_ref().is_some_and(|a| a.serial == serial)
 }
 
 /// A sync of the log finished.
@@ -407,7 +412,11 @@ fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
             ),
             KIND_RECV => on_recv(sh, io, idx, generation, res, flags),
             KIND_SEND => on_send(sh, io, idx, generation, res),
-            KIND_OWN if idx == OWN_AOF_SYNC => on_aof_synced(sh, res),
+            KIND_OWN if idx == OWN_AOF_SYNC && current_log(sh, generation) => {
+                on_aof_synced(sh, res)
+            }
+            // A log closed since (a rewrite's switch) was synced whole when it closed.
+            KIND_OWN if idx == OWN_AOF_SYNC => {}
             KIND_OWN => io.wake_armed = false,
             _ => {}
         }
