@@ -153,6 +153,64 @@ fn a_client_blocked_first_through_a_busy_shard_is_served_first() {
     }
 }
 
+/// The other way round: rd1 blocks first through the list's own shard, and rd2 blocks 5 ms
+/// later through the other shard while that shard runs a 50 ms DEBUG SLEEP, so that its shard
+/// reads the command long after rd1's. rd1 is served first all the same (WRONGTYPE) and rd2
+/// gets the element: a command read late keeps its place behind one that came before it.
+#[test]
+fn a_client_blocked_later_through_a_busy_shard_is_served_after_the_first() {
+    let server = Server::start(&["--enable-debug-command", "yes"]);
+    let mut pools = conns_by_shard(&server, 2, 3);
+    let mut ctl = server.raw_conn();
+    for key_shard in 0..2 {
+        let other = 1 - key_shard;
+        let tag = tag_on_shard(key_shard, 2);
+        let (list, t1, t2) = (
+            format!("blist{tag}"),
+            format!("target1{tag}"),
+            format!("target2{tag}"),
+        );
+        for pusher_shard in [key_shard, other] {
+            for round in 0..10 {
+                let what = format!(
+                    "list on shard {key_shard}, pusher on shard {pusher_shard}, round {round}"
+                );
+                ctl.cmd(&["DEL", &list, &t1, &t2]);
+                ctl.cmd(&["SET", &t1, "nolist"]);
+                pools[other][1].send(&encode_str(&["DEBUG", "SLEEP", "0.05"]));
+                pools[key_shard][2].send(&encode_str(&["BRPOPLPUSH", &list, &t1, "0"]));
+                thread::sleep(Duration::from_millis(5));
+                pools[other][0].send(&encode_str(&["BRPOPLPUSH", &list, &t2, "0"]));
+                let pusher = if pusher_shard == key_shard {
+                    &mut pools[key_shard][0]
+                } else {
+                    &mut pools[other][2]
+                };
+                assert_eq!(pusher.cmd(&["LPUSH", &list, "foo"]), Resp::Int(1), "{what}");
+                assert_eq!(
+                    reply(&mut pools[key_shard][2], &format!("rd1, {what}")),
+                    Resp::Error(WRONGTYPE.into()),
+                    "rd1, {what}"
+                );
+                assert_eq!(
+                    reply(&mut pools[other][0], &format!("rd2, {what}")),
+                    Resp::bulk("foo"),
+                    "rd2, {what}"
+                );
+                assert_eq!(
+                    reply(&mut pools[other][1], &format!("DEBUG SLEEP, {what}")),
+                    Resp::ok()
+                );
+                assert_eq!(
+                    ctl.cmd(&["LRANGE", &t2, "0", "-1"]),
+                    Resp::bulks(&["foo"]),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
 /// "BRPOPLPUSH does not affect WATCH while still blocked": a client watching the destination
 /// of a blocked BRPOPLPUSH sends EXEC, and right after it (without waiting for the reply)
 /// another client pushes to the source, which serves the blocked client and so writes the
