@@ -25,10 +25,18 @@
 //! any client waits on this shard at all, a field it already read); then one round trip to
 //! every peer, during which every other key goes on being served.
 //!
-//! Limits: the order of two commands read by different shards is the order of the turns that
-//! read them, which can differ from the order their bytes arrived by a shard's wake-up
-//! latency. A transaction over several shards, or a blocking command whose keys span shards,
-//! starts in a task after the turn that read it, so a round does not wait for it.
+//! Limits. What a round guarantees: a command whose bytes were in any socket when this shard read
+//! the write runs (or, blocking, takes its place) before the write, unless its connection still
+//! waits on an earlier command of its own. What it cannot give: the order between two blocking
+//! commands read by different shards, which is the order of their stamps, the time each shard
+//! looked at its socket (less the measured wait for its CPU after a sleep, see `wakeup`); it
+//! differs from the order the bytes arrived when one shard looked later than the other by more than
+//! the time between the two sends (a shard busy with a long command, or woken late by the kernel).
+//! Later writes to a waited-on key wait behind a held one, but commands that only read it do not:
+//! one sent after the write through another connection may run first and see the key as it was. A
+//! transaction over several shards, or a blocking command whose keys span shards, starts in a task
+//! after the turn that read it, so a round does not wait for it; a write inside a transaction
+//! serves waiters without a round.
 
 use std::collections::VecDeque;
 

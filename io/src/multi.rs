@@ -1,5 +1,7 @@
-//! MULTI/EXEC/WATCH: queued commands run at once, inline when all their keys are here, else
-//! as one transaction over the shards they touch; WATCH lives on each watched key's shard.
+//! MULTI/EXEC/WATCH: queued commands run at once, inline when all their keys are here, as one
+//! message (`__exec`) run whole by the one other shard that holds them all and every watched
+//! key, else as one transaction over the shards they touch; WATCH lives on each watched key's
+//! shard.
 
 use tessera_core::commands::{self, NodeCmd, Run};
 use tessera_core::errors;
