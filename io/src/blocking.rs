@@ -8,6 +8,13 @@
 //! `handleClientsBlockedOnKeys` does, until one finds nothing left. A waiter costs nothing while
 //! it waits: no task polls, no timer per client (deadlines are checked `hz` times a second).
 //!
+//! "First blocked" is the order the commands came in, not the order they reached the key's
+//! shard: a command read by another shard travels one message behind one read here. So each
+//! blocking command carries the stamp of the loop turn that read it (`__blk <ns> command...`),
+//! and a key's line is kept in stamp order. A write that serves waiters first waits for a
+//! barrier round (see `barrier`), so that every blocking command read anywhere before it has
+//! arrived and taken its place.
+//!
 //! The client's side (`blocking_client`) parks the connection (its later commands wait, as in
 //! Redis) in a task that awaits the reply. A command whose keys sit on several shards cannot wait on one shard: its
 //! task runs it as a transaction, and when every key is empty it leaves notify-only waiters on
@@ -23,7 +30,7 @@ use tessera_core::commands::{self, flags, Command};
 use tessera_core::protocol::{Args, Protocol};
 
 use crate::mesh::Msg;
-use crate::shard::{now_ms, parse_internal, Shard};
+use crate::shard::{now_ms, Shard};
 
 /// What a notify-only waiter's shard answers when one of its keys is written: these bytes,
 /// then the key.
@@ -69,6 +76,8 @@ pub struct Waiter {
     /// A notify-only waiter told READY: its client is popping, and those behind it on its keys
     /// wait until its client takes it away.
     notified: bool,
+    /// When the client's shard read the command (Unix ns): its place in each key's line.
+    stamp: u64,
 }
 
 /// The waiters of one shard, by key in arrival order.
@@ -94,14 +103,27 @@ impl Waiters {
         self.waiters.len()
     }
 
+    /// True when someone waits on `key` of database `db`.
+    pub fn waits_on(&self, db: usize, key: &[u8]) -> bool {
+        // The map's key owns its bytes: look up without building one only when it may hit.
+        !self.by_key.is_empty() && self.by_key.contains_key(&(db, key.to_vec()))
+    }
+
+    /// Adds a waiter to the line of each of its keys, behind every waiter whose command came
+    /// before its own (by stamp) and behind a waiter already told READY.
     fn add(&mut self, w: Waiter) {
         let id = self.next_id;
         self.next_id += 1;
         for k in &w.keys {
-            self.by_key
-                .entry((w.db, k.clone()))
-                .or_default()
-                .push_back(id);
+            let line = self.by_key.entry((w.db, k.clone())).or_default();
+            let mut at = line.len();
+            while at > 0 {
+                match self.waiters.get(&line[at - 1]) {
+                    Some(prev) if prev.stamp > w.stamp && !prev.notified => at -= 1,
+                    _ => break,
+                }
+            }
+            line.insert(at, id);
         }
         self.by_token.insert((w.from, w.token), id);
         self.waiters.insert(id, w);
@@ -162,7 +184,8 @@ fn reply(sh: &mut Shard, from: usize, token: u64, bytes: &[u8]) {
 }
 
 /// After a command ran here: when it asked to block and someone can wait (`can_wait`), keeps
-/// it as a waiter and returns true (the caller sends nothing); otherwise false.
+/// it as a waiter, in line by `stamp`, and returns true (the caller sends nothing); otherwise
+/// false.
 #[allow(clippy::too_many_arguments)]
 pub fn keep_if_blocked(
     sh: &mut Shard,
@@ -171,8 +194,8 @@ pub fn keep_if_blocked(
     token: u64,
     db: usize,
     proto: Protocol,
-    args: &[u8],
-    out: &[u8],
+    args: &Args<'_>,
+    stamp: u64,
 ) -> bool {
     let Some(deadline) = sh.ks.block.take() else {
         return false;
@@ -180,36 +203,51 @@ pub fn keep_if_blocked(
     if !can_wait {
         return false;
     }
-    let keys = command_keys(args);
+    let Some(cmd) = commands::lookup(args.get(0)) else {
+        return false;
+    };
+    let keys = cmd
+        .keys
+        .key_indexes(args)
+        .map(|i| args.get(i).to_vec())
+        .collect();
+    let mut encoded = Vec::new();
+    tessera_core::protocol::args::encode_command(args.iter(), &mut encoded);
     sh.waiters.add(Waiter {
         from,
         token,
         db,
         proto,
-        args: args.to_vec(),
+        args: encoded,
         keys,
         deadline,
         timeout_reply: null_array(proto).to_vec(),
-        wants: wanted_type(command_name(args)),
+        wants: wanted_type(cmd.name.as_bytes()),
         notified: false,
+        stamp,
     });
-    let _ = out;
     true
 }
 
-/// The keys of a RESP-encoded command, as its table row names them.
-pub(crate) fn command_keys(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let Some(spans) = parse_internal(bytes) else {
-        return Vec::new();
-    };
-    let args = Args::new(bytes, &spans);
-    let Some(cmd) = commands::lookup(args.get(0)) else {
-        return Vec::new();
-    };
-    cmd.keys
-        .key_indexes(&args)
-        .map(|i| args.get(i).to_vec())
-        .collect()
+/// A blocking command with the stamp of the turn that read it: `__blk <ns> command...`.
+pub(crate) fn stamped(stamp: u64, args: &Args<'_>) -> Vec<u8> {
+    let stamp = stamp.to_string();
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(args.len() + 2);
+    parts.extend([&b"__blk"[..], stamp.as_bytes()]);
+    parts.extend(args.iter());
+    let mut out = Vec::new();
+    tessera_core::protocol::args::encode_command(parts.into_iter(), &mut out);
+    out
+}
+
+/// The stamp and the command itself of a `__blk` command (see [`stamped`]); None for any other
+/// command, or a `__blk` without a command.
+pub(crate) fn unstamped<'a>(args: &Args<'a>) -> Option<(u64, Args<'a>)> {
+    if args.get(0) != b"__blk" || args.len() < 3 {
+        return None;
+    }
+    let stamp = std::str::from_utf8(args.get(1)).ok()?.parse().ok()?;
+    Some((stamp, args.tail(2)))
 }
 
 /// The bytes of a READY for `key`.
@@ -222,12 +260,16 @@ pub(crate) fn ready_key(woke: &[u8]) -> Option<&[u8]> {
     woke.strip_prefix(READY)
 }
 
-/// `__blockon command key...` from a client's shard: wake `token` with READY and the key at
-/// the first write to any of these keys that leaves it holding what `command` pops (a
-/// notify-only waiter, for commands whose keys span shards).
+/// `__blockon stamp command key...` from a client's shard: wake `token` with READY and the
+/// key at the first write to any of these keys that leaves it holding what `command` pops (a
+/// notify-only waiter, for commands whose keys span shards), in line by `stamp`.
 pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args<'_>) {
-    let wants = wanted_type(args.try_get(1).unwrap_or_default());
-    let keys: Vec<Vec<u8>> = args.iter().skip(2).map(<[u8]>::to_vec).collect();
+    let stamp = args
+        .try_get(1)
+        .and_then(|a| std::str::from_utf8(a).ok()?.parse().ok())
+        .unwrap_or(sh.read_ns);
+    let wants = wanted_type(args.try_get(2).unwrap_or_default());
+    let keys: Vec<Vec<u8>> = args.iter().skip(3).map(<[u8]>::to_vec).collect();
     // A write may have landed between the client's last try and this message: when one of the
     // keys holds something to pop now, the client pops from it at once.
     let now = sh.clock;
@@ -247,6 +289,7 @@ pub fn notify_on(sh: &mut Shard, from: usize, token: u64, db: usize, args: &Args
         timeout_reply: TIMED_OUT.to_vec(),
         wants,
         notified: ready.is_some(),
+        stamp,
     });
     if let Some(key) = ready {
         reply(sh, from, token, &ready_for(&key));
@@ -369,13 +412,6 @@ fn serve_key(sh: &mut Shard, db: usize, key: &[u8]) -> bool {
         }
     }
     true
-}
-
-/// The name of a RESP-encoded command.
-fn command_name(args: &[u8]) -> &[u8] {
-    parse_internal(args)
-        .and_then(|spans| spans.first().map(|r| &args[r.clone()]))
-        .unwrap_or_default()
 }
 
 /// The type a blocking command pops: BZPOPMIN, BZPOPMAX and BZMPOP pop sorted sets, the

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use tessera_core::commands::{blocking, Command};
 use tessera_core::protocol::{Args, Protocol};
 
-use crate::blocking::{notify_on, null_array, ready_key, unwait_everywhere, Unwait, TIMED_OUT};
+use crate::blocking::{
+    notify_on, null_array, ready_key, stamped, unwait_everywhere, Unwait, TIMED_OUT,
+};
 use crate::dispatch::{encoded, park_for, Flow};
 use crate::local::oneshot;
 use crate::shard::{current, now_ms, parse_internal, Shard};
@@ -40,20 +42,33 @@ pub fn start(
         }
         by_shard.entry(s).or_default().push(args.get(i).to_vec());
     }
-    let bytes = encoded(args, raw);
     let generation = conn.generation;
+    // The stamp that puts this client in line on its keys (see `blocking`).
+    let stamp = sh.arrival_stamp();
+    let seen = &sh.node.blocking_seen_ms;
+    if seen.load(std::sync::atomic::Ordering::Relaxed) != sh.clock {
+        seen.store(sh.clock, std::sync::atomic::Ordering::Relaxed);
+    }
     if shards.count_ones() <= 1 {
         let s = if shards == 0 {
             sh.id
         } else {
             shards.trailing_zeros() as usize
         };
-        park_for(sh, idx, wait_on_one(idx, generation, s, db, proto, bytes));
+        let rx = wait_on_one(sh, idx, generation, s, db, proto, stamp, args);
+        park_for(sh, idx, async move {
+            let got = rx.await;
+            set_blocked(&mut current().borrow_mut(), idx, generation, None);
+            got
+        });
     } else {
+        let bytes = encoded(args, raw);
         park_for(
             sh,
             idx,
-            wait_on_many(idx, generation, cmd, by_shard, deadline, db, proto, bytes),
+            wait_on_many(
+                idx, generation, cmd, by_shard, deadline, db, proto, bytes, stamp,
+            ),
         );
     }
     Flow::Hold
@@ -70,31 +85,35 @@ fn set_blocked(sh: &mut Shard, idx: usize, generation: u32, on: Option<(u128, u6
     }
 }
 
-/// Every key on shard `s`: the command runs there and waits there.
-async fn wait_on_one(
+/// Every key on shard `s`: the command runs there and waits there. It leaves now, within the
+/// turn that read it, so that a barrier round started by another shard finds it on its way
+/// (see `barrier`); the returned receiver gets the reply.
+#[allow(clippy::too_many_arguments)]
+fn wait_on_one(
+    sh: &mut Shard,
     idx: usize,
     generation: u32,
     s: usize,
     db: usize,
     proto: Protocol,
-    bytes: Vec<u8>,
-) -> Vec<u8> {
-    let shard = current();
+    stamp: u64,
+    args: &Args<'_>,
+) -> crate::local::Oneshot<Vec<u8>> {
     let (tx, rx) = oneshot();
-    {
-        let mut sh = shard.borrow_mut();
-        let token = sh.register_task(tx);
-        set_blocked(&mut sh, idx, generation, Some((1u128 << s, token)));
-        if s == sh.id {
-            let me = sh.id;
-            sh.run_call_resp(me, token, db, proto, None, &bytes);
-        } else {
-            sh.send_call(s, token, db, proto, None, &bytes);
+    let token = sh.register_task(tx);
+    set_blocked(sh, idx, generation, Some((1u128 << s, token)));
+    let bytes = stamped(stamp, args);
+    if s == sh.id {
+        let me = sh.id;
+        sh.run_call_resp(me, token, db, proto, None, &bytes);
+        if !sh.waiting.contains_key(&token) {
+            // Served at once: it never waited.
+            set_blocked(sh, idx, generation, None);
         }
+    } else {
+        sh.send_call(s, token, db, proto, None, &bytes);
     }
-    let got = rx.await;
-    set_blocked(&mut shard.borrow_mut(), idx, generation, None);
-    got
+    rx
 }
 
 /// Keys on several shards: try as a transaction; when all are empty, wait for a write to any
@@ -110,6 +129,7 @@ async fn wait_on_many(
     db: usize,
     proto: Protocol,
     bytes: Vec<u8>,
+    stamp: u64,
 ) -> Vec<u8> {
     let shard = current();
     let job = crate::txn::Job::command(cmd, bytes.clone(), db, proto);
@@ -134,7 +154,7 @@ async fn wait_on_many(
             }
             let (tx, rx) = oneshot();
             let token = sh.register_task(tx);
-            let shards = notify_everywhere(&mut sh, cmd, &by_shard, token, db, proto);
+            let shards = notify_everywhere(&mut sh, cmd, &by_shard, token, db, proto, stamp);
             set_blocked(&mut sh, idx, generation, Some((shards, token)));
             if deadline != 0 {
                 glommio::spawn_local(async move {
@@ -183,8 +203,8 @@ async fn wait_on_many(
     }
 }
 
-/// Leaves a notify-only waiter for `token` on the shard of each of the keys in `by_shard`;
-/// returns those shards, a bit each.
+/// Leaves a notify-only waiter for `token` on the shard of each of the keys in `by_shard`, in
+/// line by `stamp`; returns those shards, a bit each.
 fn notify_everywhere(
     sh: &mut Shard,
     cmd: &Command,
@@ -192,11 +212,13 @@ fn notify_everywhere(
     token: u64,
     db: usize,
     proto: Protocol,
+    stamp: u64,
 ) -> u128 {
     let mut shards = 0u128;
+    let stamp = stamp.to_string();
     for (&s, keys) in by_shard {
         shards |= 1u128 << s;
-        let mut on: Vec<&[u8]> = vec![b"__blockon", cmd.name.as_bytes()];
+        let mut on: Vec<&[u8]> = vec![b"__blockon", stamp.as_bytes(), cmd.name.as_bytes()];
         on.extend(keys.iter().map(Vec::as_slice));
         let mut enc = Vec::new();
         tessera_core::protocol::args::encode_command(on.into_iter(), &mut enc);

@@ -236,6 +236,10 @@ fn route(
                 return Flow::Continue;
             }
         }
+        if !sh.waiters.is_empty() && crate::barrier::must_hold(sh, cmd, args, db) {
+            // It would serve a blocked client: first what other shards already read.
+            return crate::barrier::hold_local(sh, idx, args, raw);
+        }
         run_inline(sh, idx, cmd, args);
     } else {
         let conn = sh.conns[idx].as_mut().expect("live connection");

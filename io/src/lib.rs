@@ -9,8 +9,10 @@
 
 pub mod admin;
 pub mod aof;
+pub mod barrier;
 pub mod blocking;
 mod blocking_client;
+mod calls;
 pub mod ceiling;
 pub mod client_cmd;
 pub mod conn;
@@ -39,6 +41,7 @@ pub mod signals;
 mod sort_txn;
 pub mod timers;
 pub mod txn;
+pub mod wakeup;
 pub mod watch;
 
 use std::cell::RefCell;
@@ -236,6 +239,7 @@ pub fn serve(
         saving: AtomicBool::new(false),
         terminate: AtomicBool::new(false),
         last_save_try_secs: AtomicU64::new(0),
+        blocking_seen_ms: AtomicU64::new(0),
         save_started_ms: AtomicU64::new(0),
         last_save_duration_secs: std::sync::atomic::AtomicI64::new(-1),
         rdb_saves: AtomicU64::new(0),

@@ -115,6 +115,17 @@ pub enum Msg {
         /// TIMEOUT or ERROR.
         how: crate::blocking::Unwait,
     },
+    /// A barrier round (see `barrier`): answer with `BarrierAck` once every command this shard's
+    /// sockets hold has been read and forwarded.
+    Barrier {
+        /// The sender's round.
+        round: u64,
+    },
+    /// The answer to `Barrier`: everything this shard read before it has been sent ahead of it.
+    BarrierAck {
+        /// The round answered.
+        round: u64,
+    },
     /// Stop serving: the node is shutting down.
     Shutdown,
 }

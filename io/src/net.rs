@@ -16,7 +16,7 @@ use io_uring::{cqueue, opcode, types};
 
 use crate::conn::Conn;
 use crate::ring::{BufRing, Ring, RingMode};
-use crate::shard::{now_ms, Shard};
+use crate::shard::{now_ms, now_ns, Shard};
 
 const KIND_ACCEPT: u64 = 0;
 const KIND_RECV: u64 = 1;
@@ -167,7 +167,9 @@ pub async fn run(
             // (timers.rs) writes the eventfd.
             notify.sleep_on(efd);
             if !notify.take() {
+                let before = going_to_sleep(&shard);
                 let _ = efile.read_at(0, 8).await;
+                shard.borrow_mut().slept = before;
             }
             notify.awake();
         }
@@ -213,9 +215,26 @@ fn sleep_in_ring(
     let worked = reap(shard, io, listeners, senders, inboxes);
     let woken = crate::local::take_woken_task();
     if !worked && !woken && !notify.take() && !node.shutdown.load(Ordering::Acquire) {
+        let before = going_to_sleep(shard);
         let _ = io.ring.wait(RING_SLEEP_MAX);
+        shard.borrow_mut().slept = before;
     }
     node.ring_sleeping[id].store(false, Ordering::Relaxed);
+}
+
+/// What the first turn after a sleep needs to tell when its input arrived (see `wakeup`):
+/// only while blocking commands are in use.
+fn going_to_sleep(shard: &Rc<std::cell::RefCell<Shard>>) -> Option<crate::wakeup::Slept> {
+    let sh = shard.borrow();
+    let seen = sh.node.blocking_seen_ms.load(Ordering::Relaxed);
+    if sh.clock.saturating_sub(seen) > crate::wakeup::KEEP_MS {
+        return None;
+    }
+    let run_delay = sh.run_delay.read()?;
+    Some(crate::wakeup::Slept {
+        since_ns: now_ns(),
+        run_delay,
+    })
 }
 
 /// Submits and reaps the ring, takes one turn and sends the peers their batches. True when the
@@ -237,7 +256,14 @@ fn reap(
             worked = true;
         }
     }
+    if sh.barrier.owes_acks() {
+        // A peer's barrier round: what the sockets received up to now is read in this turn,
+        // before the answer leaves (see `barrier`).
+        io.ring.catch_up();
+    }
     worked |= turn(&mut sh, io, listeners);
+    sh.slept = None;
+    worked |= crate::barrier::after_turn(&mut sh);
     crate::blocking::serve(&mut sh);
     aof_flush(&mut sh, io);
     flush_outbox(&mut sh, senders);
@@ -393,7 +419,10 @@ pub fn flush_outbox(sh: &mut Shard, senders: &crate::Peers) {
 
 /// One turn: handle completions, resume connections, submit sends. True when anything happened.
 fn turn(sh: &mut Shard, io: &mut Io, listeners: &[RawFd]) -> bool {
-    sh.clock = now_ms();
+    // One clock read: the millisecond clock, and the stamp of the commands read in this turn.
+    let ns = now_ns();
+    sh.clock = ns / 1_000_000;
+    sh.read_ns = ns;
     let mut events = std::mem::take(&mut io.events);
     events.clear();
     io.ring

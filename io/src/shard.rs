@@ -19,7 +19,7 @@ use tessera_core::slot;
 use crate::conn::Conn;
 use crate::local::{Notify, OneshotSender};
 use crate::locks::{Footprint, Locks, TxId};
-use crate::mesh::{Batch, Call, Item, Msg, TASK_TOKEN};
+use crate::mesh::{Batch, Call, Msg, TASK_TOKEN};
 
 /// What every shard of the node shares: counters and flags, all lock-free.
 pub struct Node {
@@ -76,6 +76,9 @@ pub struct Node {
     pub last_load: (AtomicU64, AtomicU64),
     /// When the last save was tried, Unix seconds (a failed one is retried after a delay).
     pub last_save_try_secs: AtomicU64,
+    /// When a shard last read a blocking command, Unix ms: until a while after, sleeping shards
+    /// note how late they wake (see `wakeup`).
+    pub blocking_seen_ms: AtomicU64,
     /// A BGSAVE waits to start (it was given inside EXEC, or while another save ran).
     pub save_scheduled: AtomicBool,
     /// Per shard: its writes since the last save, as its timer last saw them (the save
@@ -177,6 +180,14 @@ pub struct Shard {
     /// Unix ms, read once per turn of the loop and per batch of messages (Redis also reads the
     /// clock once per command call, not per key).
     pub clock: u64,
+    /// Unix ns when this turn of the loop read its sockets: the stamp a blocking command read
+    /// in it carries, so that clients blocked through different shards line up in the order
+    /// their commands came (see `blocking`).
+    pub read_ns: u64,
+    /// Set for the first turn after the network loop slept (see `wakeup`).
+    pub slept: Option<crate::wakeup::Slept>,
+    /// This shard thread's wait-for-CPU count (see `wakeup`).
+    pub run_delay: crate::wakeup::RunDelay,
     /// Batches waiting to leave, per peer, each with the size this shard's log must have made
     /// durable first (see `aof`): a peer's channel was full, or replies wait for a sync.
     pub stalled: Vec<VecDeque<(u64, Batch)>>,
@@ -197,14 +208,16 @@ pub struct Shard {
     pub mem_target: isize,
     /// Clients waiting in blocking commands on this shard's keys.
     pub waiters: crate::blocking::Waiters,
+    /// Writes that wait for the other shards' sockets before serving blocked clients.
+    pub barrier: crate::barrier::Barrier,
     /// Reused by commands from peers: their reply is built here, then copied into the batch.
-    reply_scratch: Vec<u8>,
+    pub(crate) reply_scratch: Vec<u8>,
     /// Reused spans of commands from peers.
     internal_spans: Vec<std::ops::Range<usize>>,
     /// The argument spans of the call a peer's batch is running, reused.
-    call_spans: Vec<std::ops::Range<usize>>,
+    pub(crate) call_spans: Vec<std::ops::Range<usize>>,
     /// The keys of the calls in the batch being handled, warmed ahead of them.
-    call_keys: crate::prefetch::CallKeys,
+    pub(crate) call_keys: crate::prefetch::CallKeys,
 }
 
 thread_local! {
@@ -226,6 +239,15 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Unix time in nanoseconds: the network loop reads it once per turn, for both the
+/// millisecond clock and the stamp of the commands it reads (see `blocking`).
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
 }
 
@@ -340,6 +362,9 @@ impl Shard {
             pause: (0, false),
             limits,
             clock: now_ms(),
+            read_ns: now_ns(),
+            slept: None,
+            run_delay: crate::wakeup::RunDelay::open(),
             stalled: (0..peers).map(|_| VecDeque::new()).collect(),
             aof: None,
             running_tx: None,
@@ -347,6 +372,7 @@ impl Shard {
             write_replies: Vec::new(),
             awaiting_peers: 0,
             waiters: Default::default(),
+            barrier: Default::default(),
             mem_target: isize::MAX,
             reply_scratch: Vec::new(),
             internal_spans: Vec::new(),
@@ -377,6 +403,12 @@ impl Shard {
         x ^= x << 17;
         self.rng = x;
         x
+    }
+
+    /// When what this turn read arrived, as near as the shard can tell (see `wakeup`): the
+    /// stamp of a blocking command.
+    pub fn arrival_stamp(&self) -> u64 {
+        crate::wakeup::arrival(self.read_ns, self.slept, &self.run_delay)
     }
 
     /// A new token for a task that waits for a reply; the reply is handed to `tx`.
@@ -449,13 +481,20 @@ impl Shard {
     /// Runs one command of the core table on this shard and appends its reply to `out`.
     /// The caller has checked locks (or holds them).
     pub fn execute(&mut self, db: usize, proto: Protocol, args: &Args<'_>, out: &mut Vec<u8>) {
-        let mut reply = Reply::new(out, proto);
-        if args.get(0).starts_with(b"__")
-            && (crate::watch::internal(self, db, args, &mut reply)
-                || crate::rewrite::internal(self, args, &mut reply))
-        {
-            return;
+        // The shard-to-shard commands are all named `__...`: one test keeps them off the path
+        // of every other command.
+        if args.get(0).starts_with(b"__") {
+            if crate::multi::internal_exec(self, db, proto, args, out) {
+                return;
+            }
+            let mut reply = Reply::new(out, proto);
+            if crate::watch::internal(self, db, args, &mut reply)
+                || crate::rewrite::internal(self, args, &mut reply)
+            {
+                return;
+            }
         }
+        let mut reply = Reply::new(out, proto);
         let Some(cmd) = commands::lookup(args.get(0)) else {
             let rest: Vec<&[u8]> = args.iter().skip(1).collect();
             reply.error(&tessera_core::errors::unknown_command(args.get(0), &rest));
@@ -588,105 +627,6 @@ impl Shard {
         (((seq & 0x7FFF_FFFF) as u64) << 32) | (generation << 20) | (idx as u64 & 0xF_FFFF)
     }
 
-    /// Handles a batch of messages from peer `from`.
-    pub fn handle_batch(&mut self, from: usize, mut batch: Batch) {
-        // Messages in flight belong to no shard's share of `maxmemory`: the sender gave their
-        // bytes up when it sent them, and this shard takes them on only once it is done with
-        // them, just before they are freed (see `memory::hand_over`).
-        let in_flight = batch.heap_bytes();
-        self.clock = now_ms();
-        let mut keys = std::mem::take(&mut self.call_keys);
-        keys.start(self, &batch);
-        let mut spans = std::mem::take(&mut self.call_spans);
-        let mut others = batch.take_others();
-        let mut rest = others.drain(..);
-        let mut pos = 0;
-        while let Some(item) = batch.next_item(&mut pos, &mut spans) {
-            let msg = match item {
-                Item::Call(call) => {
-                    keys.next_call(&self.ks);
-                    let args = Args::new(batch.data(), &spans);
-                    self.run_call(
-                        from,
-                        call.token,
-                        call.db as usize,
-                        call.proto,
-                        call.tx,
-                        &args,
-                    );
-                    continue;
-                }
-                Item::Reply { token, bytes } => {
-                    self.awaiting_peers = self.awaiting_peers.saturating_sub(1);
-                    self.deliver(token, &batch.data()[bytes]);
-                    continue;
-                }
-                Item::Other => match rest.next() {
-                    Some(msg) => msg,
-                    None => break,
-                },
-            };
-            match msg {
-                Msg::Lock {
-                    tx,
-                    footprint,
-                    token,
-                } => {
-                    if let Some(Deferred::Grant { from, token }) =
-                        self.locks
-                            .acquire(tx, *footprint, Deferred::Grant { from, token })
-                    {
-                        self.send(from, Msg::Granted { token });
-                    }
-                }
-                Msg::Granted { token } => self.deliver(token, &[]),
-                Msg::Unlock { tx } => self.release(tx),
-                Msg::TxEnd { tx, parts, token } => {
-                    if let Some(aof) = self.aof.as_mut() {
-                        aof.end_tx(tx, parts);
-                    }
-                    // The acknowledgement leaves once the frame is safe in the log.
-                    match self.aof.as_ref().map(|a| a.pending_end()) {
-                        Some(need) => {
-                            self.write_replies
-                                .push((need, from, token, b"+OK\r\n".to_vec()))
-                        }
-                        None => self.send_reply(from, token, b"+OK\r\n"),
-                    }
-                }
-                Msg::Change { token, change } => {
-                    self.apply_change(change);
-                    self.send_reply(from, token, b"+OK\r\n");
-                }
-                Msg::Kill { token, filter } => {
-                    let n = crate::client_cmd::kill_local(self, &filter);
-                    self.send_reply(from, token, format!(":{n}\r\n").as_bytes());
-                }
-                Msg::Report { token, kind } => {
-                    let bytes = crate::admin::report(self, kind);
-                    self.send_reply(from, token, &bytes);
-                }
-                Msg::Unwait { token, how } => crate::blocking::unwait(self, from, token, how),
-                Msg::Unblock { token, id, how } => {
-                    let n = crate::client_cmd::unblock_local(self, id, how);
-                    self.send_reply(from, token, format!(":{n}\r\n").as_bytes());
-                }
-                Msg::Shutdown => {
-                    self.node.shutdown.store(true, Ordering::Release);
-                    self.notify.notify();
-                }
-            }
-        }
-        drop(rest);
-        batch.put_others(others);
-        self.call_spans = spans;
-        self.call_keys = keys;
-        crate::memory::take_over(in_flight);
-        // The emptied buffers carry this shard's next batch back to the sender, so a steady
-        // exchange allocates nothing (nor frees on another thread than the one that allocated).
-        self.spare_batches[from] = batch.recycle();
-    }
-
     /// The bytes of the messages waiting to leave for peers: they are on their way to another
     /// shard and count against neither's share of `maxmemory` (room reserved for more does).
     pub fn outbox_bytes(&self) -> usize {
@@ -760,162 +700,6 @@ impl Shard {
         let policy = self.config.maxmemory_policy;
         self.config = config;
         crate::evict::adopt(self, policy);
-    }
-
-    /// Runs a RESP-encoded command for shard `from`, as [`Shard::run_call`] does once it is
-    /// parsed.
-    pub fn run_call_resp(
-        &mut self,
-        from: usize,
-        token: u64,
-        db: usize,
-        proto: Protocol,
-        tx: Option<TxId>,
-        bytes: &[u8],
-    ) {
-        let spans = parse_internal(bytes).unwrap_or_default();
-        self.run_call(from, token, db, proto, tx, &Args::new(bytes, &spans));
-    }
-
-    /// Runs a command for shard `from` (this one included) and sends the reply to `token`
-    /// there, unless it must wait for a transaction's locks (it runs when they are released) or
-    /// it is a blocking command that found nothing (it waits here, see `blocking`).
-    pub fn run_call(
-        &mut self,
-        from: usize,
-        token: u64,
-        db: usize,
-        proto: Protocol,
-        tx: Option<TxId>,
-        args: &Args<'_>,
-    ) {
-        if args.is_empty() {
-            let mut out = Vec::new();
-            Reply::new(&mut out, proto).error("ERR malformed internal command");
-            self.reply_to(from, token, &out);
-            return;
-        }
-        if args.get(0) == b"__blockon" {
-            crate::blocking::notify_on(self, from, token, db, args);
-            return;
-        }
-        let cmd = commands::lookup(args.get(0));
-        if tx.is_none() && !self.locks.idle() {
-            if let Some(cmd) = cmd {
-                let fp = footprint_of(cmd, args, db, None);
-                if self.locks.must_wait(&fp) {
-                    let mut resp = Vec::new();
-                    args.encode_into(&mut resp);
-                    let work = Deferred::Cmd {
-                        from,
-                        token,
-                        db: db as u16,
-                        proto,
-                        args: resp,
-                    };
-                    self.locks.defer(fp, work);
-                    return;
-                }
-            }
-        }
-        if tx.is_none() && self.config.maxmemory != 0 && crate::evict::refuses_here(self, cmd) {
-            let mut out = Vec::new();
-            Reply::new(&mut out, proto).error(tessera_core::errors::OOM);
-            self.reply_to(from, token, &out);
-            return;
-        }
-        // The reply is built in a reused buffer, then copied into the batch for `from`.
-        let mut out = std::mem::take(&mut self.reply_scratch);
-        out.clear();
-        self.running_tx = tx;
-        let logged = self.aof.as_ref().map(|a| a.pending_end());
-        // The command was looked up above: run it without a second lookup, unless it is one
-        // of the shard-to-shard commands `execute` answers itself (all named `__...`).
-        match cmd {
-            Some(cmd) if !args.get(0).starts_with(b"__") => {
-                self.run_command(cmd, db, proto, args, &mut out)
-            }
-            _ => self.execute(db, proto, args, &mut out),
-        }
-        self.running_tx = None;
-        let need = self
-            .aof
-            .as_ref()
-            .map(|a| a.pending_end())
-            .filter(|&end| Some(end) != logged);
-        // A blocking command that found nothing keeps its RESP form to run again later.
-        let waits = self.ks.block.is_some() && {
-            let mut resp = Vec::new();
-            args.encode_into(&mut resp);
-            crate::blocking::keep_if_blocked(
-                self,
-                tx.is_none(),
-                from,
-                token,
-                db,
-                proto,
-                &resp,
-                &out,
-            )
-        };
-        if !waits {
-            match need {
-                Some(need) => self.write_replies.push((need, from, token, out.clone())),
-                None => self.reply_to(from, token, &out),
-            }
-        }
-        self.reply_scratch = out;
-        crate::blocking::serve(self);
-    }
-
-    /// Sends a reply to `token` on shard `from`, this one included.
-    pub fn reply_to(&mut self, from: usize, token: u64, bytes: &[u8]) {
-        if from == self.id {
-            self.deliver(token, bytes);
-        } else {
-            self.send_reply(from, token, bytes);
-        }
-    }
-
-    /// What a RESP-encoded command locks here.
-    pub fn footprint_resp(&self, db: usize, bytes: &[u8]) -> Option<Footprint> {
-        let spans = parse_internal(bytes)?;
-        let args = Args::new(bytes, &spans);
-        let cmd = commands::lookup(args.get(0))?;
-        Some(footprint_of(cmd, &args, db, None))
-    }
-
-    /// Releases a transaction's locks and runs what was waiting for them.
-    pub fn release(&mut self, tx: TxId) {
-        let ready = self.locks.release(tx);
-        for work in ready {
-            self.run_deferred(work);
-        }
-    }
-
-    /// Runs work whose locks were granted.
-    pub fn run_deferred(&mut self, work: Deferred) {
-        match work {
-            Deferred::Cmd {
-                from,
-                token,
-                db,
-                proto,
-                args,
-            } => {
-                let db = db as usize;
-                let bytes = self.execute_resp(db, proto, &args);
-                let waits = crate::blocking::keep_if_blocked(
-                    self, true, from, token, db, proto, &args, &bytes,
-                );
-                if !waits {
-                    self.reply_to(from, token, &bytes);
-                }
-                crate::blocking::serve(self);
-            }
-            Deferred::Grant { from, token } => self.send(from, Msg::Granted { token }),
-            Deferred::LocalGrant(tx) => tx.send(Vec::new()),
-        }
     }
 
     /// Runs the active expiry cycle: removes expired keys a few segments at a time.
