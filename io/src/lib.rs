@@ -286,7 +286,10 @@ pub fn serve(
         let builder = LocalExecutorBuilder::new(Placement::Fixed(cpu))
             .name(&format!("shard-{id}"))
             .io_memory(1 << 20)
-            .preempt_timer(std::time::Duration::from_millis(10));
+            // glommio looks at its own ring (the snapshot's file writes) only when its queue
+            // runs dry or this timer fires; while a snapshot runs the queue never runs dry (the
+            // network loop keeps turning), so the file's writes complete at this pace.
+            .preempt_timer(std::time::Duration::from_millis(1));
         let handle = builder
             .spawn(move || async move {
                 let (senders, receivers) = connect_peers(outs, ins).await;
