@@ -87,8 +87,15 @@ fn refuse_or_abort(sh: &mut Shard, idx: usize, cmd: &Command, msg: &str) -> Flow
     Flow::Continue
 }
 
-/// Checks and runs one command of connection `idx`.
-pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>) -> Flow {
+/// Checks and runs one command of connection `idx`; `cmd` is the command its name names when
+/// the caller looked it up already.
+pub fn dispatch(
+    sh: &mut Shard,
+    idx: usize,
+    args: &Args<'_>,
+    raw: Option<&[u8]>,
+    cmd: Option<&'static Command>,
+) -> Flow {
     let now = sh.clock;
     let Some(conn) = sh.conns[idx].as_mut() else {
         return Flow::Hold;
@@ -100,7 +107,7 @@ pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>)
     if conn.reply_mode == ReplyMode::Skip {
         conn.reply_mode = ReplyMode::SkipThis;
     }
-    let flow = checked(sh, idx, args, raw, now);
+    let flow = checked(sh, idx, args, raw, now, cmd);
     if let Some(conn) = sh.conns[idx].as_mut() {
         if conn.reply_mode == ReplyMode::SkipThis && flow != Flow::Retry {
             conn.reply_mode = ReplyMode::On;
@@ -109,9 +116,16 @@ pub fn dispatch(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>)
     flow
 }
 
-fn checked(sh: &mut Shard, idx: usize, args: &Args<'_>, raw: Option<&[u8]>, now: u64) -> Flow {
+fn checked(
+    sh: &mut Shard,
+    idx: usize,
+    args: &Args<'_>,
+    raw: Option<&[u8]>,
+    now: u64,
+    known: Option<&'static Command>,
+) -> Flow {
     let name = args.get(0);
-    let cmd = match commands::lookup(name) {
+    let cmd = match known.or_else(|| commands::lookup(name)) {
         Some(c) if !c.has(flags::INTERNAL) => c,
         _ => {
             let rest: Vec<&[u8]> = args.iter().skip(1).collect();

@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 
+use tessera_core::commands::{self, Command};
 use tessera_core::protocol::{self, Args, Parsed, Reply};
 
 use crate::dispatch::{dispatch, Flow};
@@ -22,6 +23,8 @@ struct Ahead {
     start: usize,
     len: usize,
     spans: Range<usize>,
+    /// The command its name names, looked up once for the warming pass and the run.
+    cmd: Option<&'static Command>,
 }
 
 /// What the parser reuses between calls, so a steady stream of requests allocates nothing.
@@ -87,7 +90,7 @@ fn one(
             } else if let Some(fixed) = fixed {
                 crate::ceiling::answer(sh, fixed, idx, &args)
             } else {
-                dispatch(sh, idx, &args, raw)
+                dispatch(sh, idx, &args, raw, None)
             };
             after(flow, pos, consumed)
         }
@@ -132,10 +135,15 @@ fn window(sh: &mut Shard, idx: usize, buf: &[u8], pos: usize, parser: &mut Parse
         };
         let first = parser.window_spans.len();
         parser.window_spans.extend_from_slice(&parser.spans);
+        let cmd = parser
+            .spans
+            .first()
+            .and_then(|name| commands::lookup(&buf[at..][name.clone()]));
         parser.window.push(Ahead {
             start: at,
             len: consumed,
             spans: first..parser.window_spans.len(),
+            cmd,
         });
         at += consumed;
     }
@@ -143,11 +151,12 @@ fn window(sh: &mut Shard, idx: usize, buf: &[u8], pos: usize, parser: &mut Parse
         return one(sh, idx, buf, pos, parser, None);
     }
     if parser.window.len() > 1 {
-        let commands = parser.window.iter().map(|c| {
-            Args::new(
+        let commands = parser.window.iter().filter_map(|c| {
+            let args = Args::new(
                 &buf[c.start..c.start + c.len],
                 &parser.window_spans[c.spans.clone()],
-            )
+            );
+            Some((args, c.cmd?))
         });
         crate::prefetch::warm_commands(sh, idx, commands);
     }
@@ -158,7 +167,7 @@ fn window(sh: &mut Shard, idx: usize, buf: &[u8], pos: usize, parser: &mut Parse
         let flow = if args.is_empty() {
             Flow::Continue
         } else {
-            dispatch(sh, idx, &args, Some(raw))
+            dispatch(sh, idx, &args, Some(raw), c.cmd)
         };
         match after(flow, c.start, c.len) {
             Step::At(n) => next = n,

@@ -76,7 +76,11 @@ pub fn worth_warming(sh: &Shard, idx: usize) -> bool {
 
 /// Warms the keys that a window of parsed commands of connection `idx` names and this shard
 /// owns, before they run.
-pub fn warm_commands<'a>(sh: &Shard, idx: usize, commands: impl Iterator<Item = Args<'a>>) {
+pub fn warm_commands<'a>(
+    sh: &Shard,
+    idx: usize,
+    commands: impl Iterator<Item = (Args<'a>, &'static commands::Command)>,
+) {
     let Some(db) = sh.conns[idx].as_ref().map(|c| c.db) else {
         return;
     };
@@ -88,13 +92,7 @@ pub fn warm_commands<'a>(sh: &Shard, idx: usize, commands: impl Iterator<Item = 
     let mut keys = Keys::new();
     // A pipeline that names one key again and again warms it once.
     let mut last: Option<&[u8]> = None;
-    for args in commands {
-        let Some(cmd) = (!args.is_empty())
-            .then(|| commands::lookup(args.get(0)))
-            .flatten()
-        else {
-            continue;
-        };
+    for (args, cmd) in commands {
         for k in cmd.keys.key_indexes(&args) {
             let key = args.get(k);
             if keys.full() {
